@@ -1,0 +1,32 @@
+"""Every tolerance the parser uses, in one place, with why it has the value it has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LayoutSettings:
+    # Two glyphs of the same text closer than this (pt) are one glyph drawn twice (fake bold).
+    fake_bold_offset: float = 1.0
+    # A char joins a line when its centre is within this fraction of the line height of the line's centre.
+    line_overlap: float = 0.5
+    # A gap wider than this × font size splits a word (CJK text is set without gaps).
+    word_gap: float = 0.3
+    # Edges thinner than this (pt) are ruling lines; shorter than rule_min_length are ignored (ticks).
+    rule_thickness: float = 2.0
+    rule_min_length: float = 3.0
+    # Collinear rule pieces closer than this (pt) are one rule.
+    rule_join: float = 1.5
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    # Refuse documents longer than this: a budget disclosure runs 20-300 pages.
+    max_pages: int = 2000
+    # A page with fewer text characters than this counts as having no text layer.
+    min_chars_per_text_page: int = 5
+
+
+LAYOUT = LayoutSettings()
+LIMITS = LimitSettings()
