@@ -1,0 +1,27 @@
+"""The budget-disclosure parser: PDF bytes → BudgetDocument. Knows nothing of HTTP or Redis."""
+
+from __future__ import annotations
+
+import hashlib
+
+from ..model import BudgetDocument
+from .errors import ParseError
+from .pdf import iter_layouts, open_pdf
+
+PARSER_VERSION = "0.1.0"
+
+__all__ = ["PARSER_VERSION", "ParseError", "parse_pdf"]
+
+
+def parse_pdf(data: bytes, filename: str = "") -> BudgetDocument:
+    """Parse one PDF. Raises ParseError (with a message a person can act on) for unreadable input."""
+    from .document import build_document  # the stages; imported late to keep the CLI start fast
+
+    with open_pdf(data) as pdf:
+        layouts = list(iter_layouts(pdf))
+    doc = build_document(layouts)
+    doc.id = hashlib.sha256(data).hexdigest()
+    doc.filename = filename
+    doc.page_count = len(layouts)
+    doc.parser_version = PARSER_VERSION
+    return doc

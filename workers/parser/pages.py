@@ -1,0 +1,29 @@
+"""Classify pages: standard-table pages, performance-target pages, and narrative pages."""
+
+from __future__ import annotations
+
+import re
+
+from .layout import Line, PageLayout
+
+_COMPILER = re.compile(r"^编制(部门|单位)[：:]")
+_TARGET_TITLE = re.compile(r"(部门整体|项目支出)绩效目标表")
+_PAGE_NUMBER = re.compile(r"^[-—–\s第]*\d{1,4}[-—–\s页]*$")
+
+
+def is_page_number(line: Line, page: PageLayout) -> bool:
+    """A short line of digits in the bottom band of the page (e.g. "12", "- 12 -", "第 12 页")."""
+    return line.top > page.height * 0.85 and bool(_PAGE_NUMBER.match(line.text))
+
+
+def body_lines(page: PageLayout) -> list[Line]:
+    """The page's lines without its page number."""
+    return [ln for ln in page.lines if not is_page_number(ln, page)]
+
+
+def has_compiler_line(page: PageLayout) -> bool:
+    return any(_COMPILER.match(ln.text) for ln in page.lines[:12])
+
+
+def has_target_title(page: PageLayout) -> bool:
+    return any(_TARGET_TITLE.fullmatch(ln.text.replace(" ", "")) for ln in page.lines[:6])
