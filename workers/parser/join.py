@@ -205,7 +205,17 @@ def join_projects(
                 description=d.description(), performance=d.performance)
         for i, d in enumerate(joiner.drafts, start=1)
     ]
-    return projects, joiner.warnings
+    return projects, joiner.warnings + _scale_warnings(projects)
+
+
+def _scale_warnings(projects: list[Project]) -> list[str]:
+    """A description whose 预算安排规模 disagrees with table 7 is worth a look (target totals may
+    include other funds, so they are not compared)."""
+    return [f"project “{p.name}”: section 七 states {_fmt(p.description.scale)}, "
+            f"table 7 adds up to {_fmt(p.amount)}"
+            for p in projects
+            if p.lines and p.description is not None and p.description.scale is not None
+            and not same_amount(p.description.scale, p.amount)]
 
 
 def _match_notes(
