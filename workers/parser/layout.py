@@ -125,17 +125,13 @@ def dedupe_chars(chars: list[Char], tol: float) -> list[Char]:
 def chars_to_lines(chars: list[Char], settings: LayoutSettings = LAYOUT) -> list[Line]:
     """Group characters into visual lines by vertical overlap, then split each line into words."""
     rows: list[list[Char]] = []
-    bands: list[tuple[float, float]] = []
+    anchors: list[float] = []  # centre of each line's first char: a line never drifts to the next one
     for ch in sorted(chars, key=lambda c: (c.yc, c.x0)):
-        if bands:
-            top, bottom = bands[-1]
-            height = bottom - top
-            if abs(ch.yc - (top + bottom) / 2) <= max(height, ch.bottom - ch.top) * settings.line_overlap:
-                rows[-1].append(ch)
-                bands[-1] = (min(top, ch.top), max(bottom, ch.bottom))
-                continue
+        if anchors and abs(ch.yc - anchors[-1]) <= max(ch.bottom - ch.top, 1.0) * settings.line_overlap:
+            rows[-1].append(ch)
+            continue
         rows.append([ch])
-        bands.append((ch.top, ch.bottom))
+        anchors.append(ch.yc)
     lines = []
     for row in rows:
         words = chars_to_words(sorted(row, key=lambda c: c.x0), settings)

@@ -1,0 +1,136 @@
+"""Find the eleven standard tables: their titles, compiler lines and the page regions they occupy."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ...model import TABLE_SPECS
+from ..layout import Line, PageLayout
+from ..pages import is_page_number
+
+_COMPILER = re.compile(r"编制(部门|单位)\s*[：:]\s*(.*?)(?:\s+单位\s*[：:]\s*(\S+))?\s*$")
+_UNIT_ONLY = re.compile(r"^单位\s*[：:]\s*(\S+)$")
+_QUOTES = str.maketrans("", "", "“”\"'‘’「」")
+_SENTENCE = re.compile(r"[，。；：:,]")
+_LABEL = re.compile(r"^表\s*(\d{1,2})$")
+
+
+def _title_pattern(core: str) -> re.Pattern[str]:
+    return re.compile(r"^(?:表(\d{1,2}))?(.{0,40}?)" + re.escape(core.translate(_QUOTES)) + "$")
+
+
+# Longest titles first: "财政拨款收支预算总体情况表" must not be read as the shorter "收支总体情况表".
+_TITLES = sorted(((n, _title_pattern(spec[1])) for n, spec in TABLE_SPECS.items()),
+                 key=lambda item: -len(TABLE_SPECS[item[0]][1]))
+
+
+@dataclass(slots=True)
+class Region:
+    """Part of a page holding (part of) one table: from `top` (below its compiler line) to `bottom`."""
+
+    page: PageLayout
+    top: float
+    bottom: float
+
+
+@dataclass(slots=True)
+class TableSpan:
+    number: int
+    title: str
+    compiler: str | None = None
+    unit: str | None = None
+    regions: list[Region] = field(default_factory=list)
+
+
+def match_title(line: Line) -> tuple[int, str] | None:
+    """The table number and printed title when this line is a standard table's title."""
+    text = re.sub(r"\s+", "", line.text)
+    if not text or _SENTENCE.search(text):
+        return None
+    bare = text.translate(_QUOTES)
+    for number, pattern in _TITLES:
+        m = pattern.match(bare)
+        if m and (m.group(1) is None or int(m.group(1)) == number):
+            title = re.sub(r"^表\d{1,2}", "", text)
+            return number, title
+    return None
+
+
+def parse_compiler(line: Line) -> tuple[str, str | None] | None:
+    """(compiler, unit) from "编制部门：X  单位：万元"."""
+    m = _COMPILER.search(line.spaced)
+    if not m:
+        return None
+    return re.sub(r"\s+", "", m.group(2)), m.group(3)
+
+
+def find_tables(pages: list[PageLayout]) -> list[TableSpan]:
+    """Walk the pages in order; a title starts a table, a page opening with a compiler line continues it."""
+    spans: list[TableSpan] = []
+    current: TableSpan | None = None
+    for page in pages:
+        lines = [ln for ln in page.lines if not is_page_number(ln, page)]
+        cuts: list[tuple[int, TableSpan]] = []  # (line index where the table's body region starts, span)
+        i = 0
+        while i < len(lines):
+            found = match_title(lines[i])
+            if found and _has_compiler_below(lines, i):
+                number, title = found
+                current = TableSpan(number, title)
+                spans.append(current)
+                j = _compiler_index(lines, i)
+                _read_compiler(current, lines, j)
+                cuts.append((j + 1 if j is not None else i + 1, current))
+                i = (j if j is not None else i) + 1
+                continue
+            if i == 0 or not cuts:
+                j = _compiler_index(lines, i, look=1)
+                if j is not None and current is not None and not cuts:
+                    # a continuation page repeats the compiler line and the column header
+                    _read_compiler(current, lines, j)
+                    cuts.append((j + 1, current))
+                    i = j + 1
+                    continue
+            i += 1
+        for k, (start, span) in enumerate(cuts):
+            if start >= len(lines):
+                continue
+            end = _title_top(lines, cuts[k + 1][0]) if k + 1 < len(cuts) else page.height
+            span.regions.append(Region(page, lines[start].top - 0.5, end))
+        if not cuts:
+            current = None
+    return spans
+
+
+def _title_top(lines: list[Line], next_start: int) -> float:
+    """Top of the title block that precedes the next table's body region."""
+    k = next_start - 1
+    while k > 0 and (match_title(lines[k - 1]) or _LABEL.match(lines[k - 1].text.replace(" ", ""))
+                     or parse_compiler(lines[k]) or match_title(lines[k])):
+        k -= 1
+    return lines[k].top - 0.5
+
+
+def _compiler_index(lines: list[Line], start: int, look: int = 4) -> int | None:
+    for j in range(start, min(start + look + 1, len(lines))):
+        if parse_compiler(lines[j]):
+            return j
+    return None
+
+
+def _has_compiler_below(lines: list[Line], i: int) -> bool:
+    return _compiler_index(lines, i + 1) is not None
+
+
+def _read_compiler(span: TableSpan, lines: list[Line], j: int | None) -> None:
+    if j is None:
+        return
+    compiler, unit = parse_compiler(lines[j]) or (None, None)
+    if compiler and not span.compiler:
+        span.compiler = compiler
+    if unit is None and j + 1 < len(lines):
+        m = _UNIT_ONLY.match(lines[j + 1].text)
+        unit = m.group(1) if m else None
+    if unit and not span.unit:
+        span.unit = unit

@@ -1,0 +1,285 @@
+"""A table region's geometry → header columns and body rows of cell texts.
+
+Stages, each on plain data: region lines → header/body split → header blocks (labels, wrapped labels
+joined) → leaf blocks (one per column) → column bounds (vertical rules, else text gaps) → row bands
+(horizontal rules, else vertical gaps) → cells.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..layout import Char, Line, Rule, chars_to_lines
+from ..pages import is_page_number
+from .find import Region
+
+_MONEY_PART = re.compile(r"\d\.\d|^\d{1,3}(,\d{3})+")
+_CODE = re.compile(r"^\d{3}$|^\d{5}$|^\d{7}$")
+_NUMBERING = re.compile(r"^(※|\d{1,2})$")
+_NOTE = re.compile(r"为空表|^注[：:]")
+
+
+@dataclass(slots=True)
+class Block:
+    """A header label: words stacked or side by side inside one header cell."""
+
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    text: str
+
+    @property
+    def xc(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+@dataclass(slots=True)
+class Column:
+    x0: float
+    x1: float
+    label: str  # the leaf label (or the numbering token when the label is above it)
+    path: list[str]  # ancestor labels, outermost first, then the leaf label
+    numbered: str | None = None  # "※" or "1", "2" … from a numbering row
+
+
+@dataclass(slots=True)
+class Cell:
+    text: str  # whitespace removed, wrapped lines joined
+    spaced: str  # lines joined, words separated by single spaces
+    bold: bool
+
+
+@dataclass(slots=True)
+class BodyRow:
+    top: float
+    bottom: float
+    cells: list[Cell]  # one per column
+
+
+@dataclass(slots=True)
+class Grid:
+    columns: list[Column]
+    rows: list[BodyRow]
+    notes: list[str] = field(default_factory=list)  # sentences under the table (为空表 …)
+
+
+def region_lines(region: Region) -> list[Line]:
+    page = region.page
+    return [ln for ln in page.lines
+            if region.top <= ln.top < region.bottom and not is_page_number(ln, page)]
+
+
+# ---- header / body split ------------------------------------------------------------------------
+
+def is_data_line(line: Line) -> bool:
+    """A body line: it holds a money figure or a classification code (header labels hold neither)."""
+    return any(_MONEY_PART.search(w.text) or _CODE.match(w.text) for w in line.words)
+
+
+def split_header(lines: list[Line]) -> int:
+    """Index of the first body line (len(lines) when the table has no body).
+
+    The numbering row (※ ※ 1 2 3 …) closes the header when printed; else the first line with a figure.
+    """
+    for i, line in enumerate(lines):
+        if len(line.words) >= 3 and all(_NUMBERING.match(w.text) for w in line.words):
+            return i + 1
+    for i, line in enumerate(lines):
+        if is_data_line(line):
+            return i
+    return len(lines)
+
+
+# ---- header blocks and columns ------------------------------------------------------------------
+
+def header_blocks(lines: list[Line]) -> list[Block]:
+    """Join header words into label blocks: vertically adjacent, horizontally overlapping words."""
+    words = sorted((w for ln in lines for w in ln.words), key=lambda w: (w.top, w.x0))
+    blocks: list[tuple[Block, float]] = []  # (block, font size)
+    for w in words:
+        for b, size in reversed(blocks):
+            gap = w.top - b.bottom
+            if -size * 0.3 <= gap <= size * 0.5 and min(b.x1, w.x1) - max(b.x0, w.x0) > -0.5 \
+                    and not _NUMBERING.match(w.text) and not _NUMBERING.match(b.text):
+                b.x0, b.x1 = min(b.x0, w.x0), max(b.x1, w.x1)
+                b.bottom = max(b.bottom, w.bottom)
+                b.text += w.text
+                break
+        else:
+            blocks.append((Block(w.x0, w.x1, w.top, w.bottom, w.text), w.size))
+    return [b for b, _ in blocks]
+
+
+def _overlaps(a: Block, x0: float, x1: float) -> bool:
+    return min(a.x1, x1) - max(a.x0, x0) > 0.5
+
+
+def leaf_blocks(blocks: list[Block], hrules: list[Rule], header_bottom: float | None) -> list[Block]:
+    """One block per column: the numbering row when printed; else the labels whose cell reaches the
+    header's bottom rule (a group label has its own bottom rule above that); else, without rules,
+    the blocks with nothing beneath them."""
+    numbering = [b for b in blocks if _NUMBERING.match(b.text)]
+    if len(numbering) >= 3:
+        return sorted(numbering, key=lambda b: b.xc)
+    if header_bottom is not None:
+        def grouped(b: Block) -> bool:
+            return any(b.bottom < r.top < header_bottom - 1.0 and min(r.x1, b.x1) - max(r.x0, b.x0) > 0.5
+                       for r in hrules)
+        leaves = [b for b in blocks if not grouped(b)]
+    else:
+        leaves = [b for b in blocks
+                  if not any(o is not b and o.top > b.bottom - 0.5 and _overlaps(o, b.x0, b.x1) for o in blocks)]
+    return sorted(leaves, key=lambda b: b.xc)
+
+
+def column_bounds_from_rules(vrules: list[Rule], top: float, bottom: float) -> list[float]:
+    """x positions of vertical rules that cross the body band [top, bottom]."""
+    xs: list[float] = []
+    for r in vrules:
+        if min(r.bottom, bottom) - max(r.top, top) > min(6.0, (bottom - top) / 2):
+            if not xs or all(abs(r.x0 - x) > 2.0 for x in xs):
+                xs.append(r.x0)
+    return sorted(xs)
+
+
+def column_bounds_from_text(leaves: list[Block], chars: list[Char]) -> list[float]:
+    """Between two neighbouring column labels, cut at the widest gap no body text crosses."""
+    cuts = []
+    for a, b in zip(leaves, leaves[1:], strict=False):
+        lo, hi = a.xc, b.xc
+        spans = sorted((max(c.x0, lo), min(c.x1, hi)) for c in chars if c.x1 > lo and c.x0 < hi)
+        spans += [(max(x.x0, lo), min(x.x1, hi)) for x in (a, b)]
+        spans.sort()
+        best, best_w, cursor = (lo + hi) / 2, -1.0, lo
+        for s0, s1 in spans:
+            if s0 - cursor > best_w:
+                best, best_w = (cursor + s0) / 2, s0 - cursor
+            cursor = max(cursor, s1)
+        if hi - cursor > best_w:
+            best = (cursor + hi) / 2
+        cuts.append(best)
+    return cuts
+
+
+def build_columns(blocks: list[Block], cuts: list[float], x0: float, x1: float) -> list[Column]:
+    """Columns between cuts, each labelled by the header blocks above it (outermost first)."""
+    edges = [x0] + cuts + [x1]
+    columns = []
+    for left, right in zip(edges, edges[1:], strict=False):
+        inside = [b for b in blocks if left <= b.xc < right]
+        spanning = [b for b in blocks if b not in inside and b.x0 <= left + 1 and b.x1 >= right - 1]
+        numbered = next((b.text for b in inside if _NUMBERING.match(b.text)), None)
+        labels = sorted((b for b in inside if not _NUMBERING.match(b.text)), key=lambda b: b.top)
+        # Ancestors: blocks wider than the column that cover it, or centred over it and above the leaf.
+        above = sorted((b for b in blocks if b not in labels and not _NUMBERING.match(b.text)
+                        and _overlaps(b, left, right) and (b.x1 - b.x0) > (right - left) * 0.9
+                        and (not labels or b.bottom <= labels[-1].top + 0.5)), key=lambda b: b.top)
+        del spanning
+        path = [b.text for b in above if b not in labels] + [b.text for b in labels]
+        label = labels[-1].text if labels else (numbered or "")
+        columns.append(Column(left, right, label, path, numbered))
+    return columns
+
+
+# ---- body rows ----------------------------------------------------------------------------------
+
+def row_bands_from_rules(hrules: list[Rule], top: float, bottom: float, x0: float, x1: float) -> list[float]:
+    width = x1 - x0
+    ys = sorted({round(r.top, 1) for r in hrules
+                 if top - 1 <= r.top <= bottom + 1 and min(r.x1, x1) - max(r.x0, x0) >= width * 0.6})
+    merged: list[float] = []
+    for y in ys:
+        if not merged or y - merged[-1] > 1.5:
+            merged.append(y)
+    return merged
+
+
+def row_bands_from_gaps(chars: list[Char]) -> list[tuple[float, float]]:
+    """Rows without rules: text separated by a vertical gap wider than the line spacing of a cell."""
+    bands: list[list[float]] = []
+    for c in sorted(chars, key=lambda c: c.top):
+        if bands and c.top - bands[-1][1] <= c.size * 0.45:
+            bands[-1][1] = max(bands[-1][1], c.bottom)
+        else:
+            bands.append([c.top, c.bottom])
+    return [(a - 0.5, b + 0.5) for a, b in bands]
+
+
+def make_cell(chars: list[Char]) -> Cell:
+    if not chars:
+        return Cell("", "", False)
+    lines = chars_to_lines(chars)
+    spaced = " ".join(ln.spaced for ln in lines)
+    return Cell(re.sub(r"\s+", "", spaced), spaced, all(c.bold for c in chars))
+
+
+def read_grid(region: Region) -> Grid | None:
+    """Columns and body rows of one page region of a table."""
+    lines = region_lines(region)
+    if not lines:
+        return None
+    notes = []
+    while lines and (_NOTE.search(lines[-1].text) or (notes and not lines[-1].text.endswith("。")
+                                                      and len(lines[-1].words) == 1 and _is_prose(lines[-1]))):
+        notes.insert(0, lines.pop().text)
+    # a note sentence may wrap: pull its earlier lines too
+    while lines and notes and _is_prose(lines[-1]) and not any(_MONEY_PART.search(w.text) for w in lines[-1].words):
+        notes.insert(0, lines.pop().text)
+    if not lines:
+        return None
+    page = region.page
+    x0 = min(ln.x0 for ln in lines)
+    x1 = max(ln.x1 for ln in lines)
+    frame = [r for r in page.vrules if region.top - 2 <= r.bottom and r.top <= region.bottom]
+    if frame:
+        x0 = min(x0, min(r.x0 for r in frame))
+        x1 = max(x1, max(r.x0 for r in frame))
+    split = split_header(lines)
+    header, body = lines[:split], lines[split:]
+    blocks = header_blocks(header)
+    first_body = body[0].top if body else region.bottom
+    under = [r.top for r in page.hrules if (header[0].bottom if header else region.top) < r.top <= first_body
+             and r.x1 - r.x0 > (x1 - x0) * 0.5]
+    leaves = leaf_blocks(blocks, page.hrules, max(under) if under else None)
+    if not leaves:
+        return Grid([], [], [" ".join(notes)] if notes else [])
+    body_top = body[0].top - 1 if body else (header[-1].bottom if header else region.top)
+    body_bottom = max(ln.bottom for ln in body) + 1 if body else body_top
+    body_chars = [c for c in page.chars if body_top <= c.yc <= body_bottom and x0 - 1 <= c.xc <= x1 + 1
+                  and c.text.strip()]
+    rule_xs = column_bounds_from_rules(page.vrules, body_top, body_bottom) if body else []
+    if len(rule_xs) >= len(leaves) + 1:
+        cuts = [x for x in rule_xs if rule_xs[0] + 1 < x < rule_xs[-1] - 1]
+        x0, x1 = rule_xs[0], rule_xs[-1]
+    else:
+        cuts = column_bounds_from_text(leaves, body_chars)
+    columns = build_columns(blocks, cuts, x0 - 1, x1 + 1)
+    rows: list[BodyRow] = []
+    if body:
+        ys = row_bands_from_rules(page.hrules, body_top - 3, body_bottom, x0, x1)
+        inner = [y for y in ys if body_top + 1 < y < body_bottom - 1]
+        if inner:
+            edges = [min(ys[0], body_top)] + [y for y in ys if y > ys[0]]
+            if edges[-1] < body_bottom:
+                edges.append(body_bottom)
+            bands = list(zip(edges, edges[1:], strict=False))
+        else:
+            bands = row_bands_from_gaps(body_chars)
+        for top, bottom in bands:
+            chars = [c for c in body_chars if top <= c.yc < bottom]
+            if not chars:
+                continue
+            per_col: list[list[Char]] = [[] for _ in columns]
+            for c in chars:
+                for k, col in enumerate(columns):
+                    if c.xc < col.x1 or k == len(columns) - 1:
+                        per_col[k].append(c)
+                        break
+            rows.append(BodyRow(top, bottom, [make_cell(cs) for cs in per_col]))
+    return Grid(columns, rows, [" ".join(notes)] if notes else [])
+
+
+def _is_prose(line: Line) -> bool:
+    return len(line.words) <= 2 and len(line.text) >= 6 and not _MONEY_PART.search(line.text)
