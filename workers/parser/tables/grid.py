@@ -200,7 +200,8 @@ def row_bands_from_gaps(chars: list[Char]) -> list[tuple[float, float]]:
     """Rows without rules: text separated by a vertical gap wider than the line spacing of a cell."""
     bands: list[list[float]] = []
     for c in sorted(chars, key=lambda c: c.top):
-        if bands and c.top - bands[-1][1] <= c.size * 0.45:
+        # A wrapped cell's lines sit (lead - 1) × size apart (~0.2 × size); rows at least twice that.
+        if bands and c.top - bands[-1][1] <= c.size * 0.33:
             bands[-1][1] = max(bands[-1][1], c.bottom)
         else:
             bands.append([c.top, c.bottom])

@@ -13,7 +13,7 @@ _MONEY = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
 _BLANK = re.compile(r"^[-—–－]*$")
 _TOTAL_NAMES = {"总计", "合计", "收入总计", "支出总计"}
 _LEADING_CODE = re.compile(r"^(\d{3}(?:\s?\d{2}){0,2})\s*(\D.*)$")
-_ECON_PREFIX = re.compile(r"^(\d{2})\s+(\S.*)$")
+_ECON_PREFIX = re.compile(r"^(\d{2})\s*(\D.*)$")
 
 
 @dataclass(slots=True)
