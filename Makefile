@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+# The embedded Redis (in .data/) unless REDIS_URL points elsewhere.
+REDIS   = $${REDIS_URL:-$$($(PY) -m workers.redis_embedded url)}
+
+.PHONY: install run api worker test lint openapi bench fuzz redis-stop clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever the pinned dependencies change.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## API + one worker + embedded Redis; Ctrl-C stops all
+	$(PY) -m service.launch
+
+api: install  ## the API alone (port PORT, default 8000)
+	REDIS_URL="$(REDIS)" $(PY) -m uvicorn --factory service.app:create_app \
+		--host $${HOST:-127.0.0.1} --port $${PORT:-8000}
+
+worker: install  ## one worker; start as many as you like, on any machine sharing REDIS_URL
+	$(VENV)/bin/rq worker --url "$(REDIS)" $${QUEUE_NAME:-parse}
+
+test: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check service workers/jobs.py workers/guard.py workers/redis_embedded.py tests/conftest.py tests/test_api*.py tests/test_service*.py
+
+openapi: install  ## regenerate openapi/openapi.json
+	$(PY) -m service.openapi
+
+bench: install
+	$(PY) -m benchmarks
+
+fuzz: install
+	$(PY) -m tests.fuzz_parser --long
+
+redis-stop:  ## stop the embedded Redis that `make api` / `make worker` started
+	$(PY) -m workers.redis_embedded stop
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
