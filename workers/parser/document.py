@@ -6,11 +6,12 @@ checks. No stage reaches back into an earlier one.
 
 from __future__ import annotations
 
-from ..model import BudgetDocument, Department, Table
+from ..model import BudgetDocument, Table
 from .checks import run_checks
 from .errors import NoTextLayer
 from .join import join_carryovers, join_projects
 from .layout import PageLayout
+from .narrative import narrative_lines, parse_carryover_notes, parse_department, parse_project_descriptions
 from .settings import LIMITS
 from .tables import parse_tables
 
@@ -23,11 +24,15 @@ def build_document(pages: list[PageLayout]) -> BudgetDocument:
         return BudgetDocument(warnings=[
             "No standard budget table (表1 … 表11) was found: this does not look like a budget disclosure "
             "(部门预算公开)."])
-    department = Department()
-    department.name = _compiler(tables)
+    lines = narrative_lines(pages)
+    department = parse_department(lines)
+    department.name = _compiler(tables) or department.name
+    if department.scope is None:
+        department.scope = "单位" if any(t.title.startswith("单位") for t in tables) else "部门"
     by_number = {t.number: t for t in tables}
-    projects, join_warnings = join_projects(by_number.get(7), [], [], default_unit=department.name)
-    carryovers = join_carryovers(by_number.get(11), [], default_unit=department.name)
+    projects, join_warnings = join_projects(by_number.get(7), parse_project_descriptions(lines), [],
+                                            default_unit=department.name)
+    carryovers = join_carryovers(by_number.get(11), parse_carryover_notes(lines), default_unit=department.name)
     return BudgetDocument(department=department, tables=tables, projects=projects, carryovers=carryovers,
                           checks=run_checks(tables), warnings=warnings + join_warnings)
 

@@ -208,6 +208,59 @@ def row_bands_from_gaps(chars: list[Char]) -> list[tuple[float, float]]:
     return [(a - 0.5, b + 0.5) for a, b in bands]
 
 
+_COMPLETE_MONEY = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)\.\d{2}$")
+_PURE_CODE = re.compile(r"^\d{3}(\s?\d{2}){0,2}$|^\d{2}$")
+
+
+def row_centres(chars: list[Char], columns: list[Column]) -> list[float]:
+    """Vertical centres of rows, from cells that can only be one row's: complete figures (a figure wrapped
+    as "6,751." / "37" is joined first) and classification codes. Cells are centred on their row."""
+    centres: list[float] = []
+    for col in columns:
+        lines = chars_to_lines([c for c in chars if col.x0 <= c.xc < col.x1])
+        pending: list[Line] = []
+        for line in lines:
+            text = line.text
+            if pending:
+                pending.append(line)
+                joined = "".join(ln.text for ln in pending)
+                if _COMPLETE_MONEY.match(joined) or len(pending) >= 4:
+                    centres.append(sum((ln.top + ln.bottom) / 2 for ln in pending) / len(pending))
+                    pending = []
+                continue
+            if _COMPLETE_MONEY.match(text) or _PURE_CODE.match(line.spaced):
+                centres.append((line.top + line.bottom) / 2)
+            elif re.match(r"^-?[\d,]+\.?\d?$", text) and ("." in text or "," in text):
+                pending = [line]  # the first part of a wrapped figure
+    size = max((c.size for c in chars), default=8.0)
+    merged: list[list[float]] = []
+    for y in sorted(centres):
+        if merged and y - merged[-1][-1] <= size * 0.3:
+            merged[-1].append(y)
+        else:
+            merged.append([y])
+    return [sum(m) / len(m) for m in merged]
+
+
+def split_band(top: float, bottom: float, chars: list[Char], centres: list[float]) -> list[tuple[float, float]]:
+    """Cut a band holding several rows (no rules, no visible gap): each row's content is centred on its
+    centre, so a row's bottom mirrors its top about the centre; snap each cut to the nearest text gap."""
+    intervals: list[list[float]] = []
+    for c in sorted(chars, key=lambda c: c.top):
+        if intervals and c.top <= intervals[-1][1]:
+            intervals[-1][1] = max(intervals[-1][1], c.bottom)
+        else:
+            intervals.append([c.top, c.bottom])
+    gaps = [(a[1] + b[0]) / 2 for a, b in zip(intervals, intervals[1:], strict=False)]
+    cuts = [top]
+    for here, following in zip(centres, centres[1:], strict=False):
+        target = 2 * here - cuts[-1]
+        between = [g for g in gaps if here < g < following]
+        cuts.append(min(between, key=lambda g: abs(g - target)) if between else (here + following) / 2)
+    cuts.append(bottom)
+    return list(zip(cuts, cuts[1:], strict=False))
+
+
 def make_cell(chars: list[Char]) -> Cell:
     if not chars:
         return Cell("", "", False)
@@ -267,7 +320,11 @@ def read_grid(region: Region) -> Grid | None:
                 edges.append(body_bottom)
             bands = list(zip(edges, edges[1:], strict=False))
         else:
-            bands = row_bands_from_gaps(body_chars)
+            bands = []
+            for top, bottom in row_bands_from_gaps(body_chars):
+                inside = [c for c in body_chars if top <= c.yc < bottom]
+                centres = row_centres(inside, columns)
+                bands += split_band(top, bottom, inside, centres) if len(centres) > 1 else [(top, bottom)]
         for top, bottom in bands:
             chars = [c for c in body_chars if top <= c.yc < bottom]
             if not chars:
