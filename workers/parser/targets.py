@@ -67,15 +67,17 @@ def _title_kind(page: PageLayout) -> str | None:
 # ---- pages -----------------------------------------------------------------------------------------
 
 def _frame(page: PageLayout) -> tuple[float, float, float, float] | None:
-    """x0, x1, top, bottom of the page's ruled table area (from horizontal rules, else vertical ones)."""
-    rules = [r for r in page.hrules if r.x1 - r.x0 > page.width * 0.3]
-    if rules:
-        return (min(r.x0 for r in rules), max(r.x1 for r in rules),
-                min(r.top for r in rules), max(r.top for r in rules))
-    vr = [r for r in page.vrules if r.bottom - r.top > 20]
-    if len(vr) >= 2:
-        return (min(r.x0 for r in vr), max(r.x0 for r in vr), min(r.top for r in vr), max(r.bottom for r in vr))
-    return None
+    """x0, x1, top, bottom of the page's ruled table area: the box around its long rules (a table
+    continued on the next page may lack its bottom rule, a rule-less grid its vertical ones)."""
+    h = [r for r in page.hrules if r.x1 - r.x0 > page.width * 0.3]
+    v = [r for r in page.vrules if r.bottom - r.top > 20]
+    if not h and len(v) < 2:
+        return None
+    xs0 = [r.x0 for r in h] + [r.x0 for r in v]
+    xs1 = [r.x1 for r in h] + [r.x0 for r in v]
+    tops = [r.top for r in h] + [r.top for r in v]
+    bottoms = [r.top for r in h] + [r.bottom for r in v]
+    return min(xs0), max(xs1), min(tops), max(bottoms)
 
 
 def _continues(prev: PageLayout, page: PageLayout) -> bool:
@@ -531,15 +533,15 @@ def _row_centres(cols: dict[int, list[Seg]], value_cols: list[int], lead: float)
     return sorted(centres + _cluster(extra, lead * 0.4))
 
 
-def _fit_spans(blocks: list[Block], bounds: list[float], continued: bool, lead: float
+def _fit_spans(blocks: list[Block], bounds: list[float], continued: bool, lead: float, empty: float
                ) -> list[int | None]:
     """Assign merged-cell labels (blocks, top to bottom) to runs of rows (row k spans bounds[k]..bounds[k+1])
     so that each label is centred on its run. Returns, per row, the index of its label block (None: no
-    label; rows before the first label of a continuation page also get None)."""
+    label; rows before the first label of a continuation page also get None). `empty` is the cost of
+    leaving a row without label."""
     n, m = len(bounds) - 1, len(blocks)
     if n <= 0:
         return []
-    empty = lead * 0.3
     # G[r][j]: best cost covering rows[:r] with blocks[:j]
     G = [[INF] * (m + 1) for _ in range(n + 1)]
     back: dict[tuple[int, int], tuple[int, int, bool]] = {}
@@ -604,7 +606,8 @@ class _Row:
 
 
 def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: float | None,
-                    continued: bool, lead: float, hrules: list) -> tuple[list[_Row], dict[str, list[str]]]:
+                    continued: bool, lead: float, hrules: list, open_end: bool = False
+                    ) -> tuple[list[_Row], dict[str, list[str]]]:
     """One page's indicator rows (level labels resolved to block texts, None where the page shows no
     label; rows before the first label of a continuation page are marked for carrying over), plus the
     text continuing the previous page's last row."""
@@ -647,6 +650,12 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
         marks = [False] * len(rows)  # row sits before the page's first label (continuation)
         if c is not None:
             items = cols.get(c, [])
+            if continued and rows:
+                # the end of a label whose cell was split by the page break sits above the first row
+                tail = [s for s in items if s.bottom < extents[0][0] - 0.5]
+                if tail:
+                    carried[field_name] = [_clean(s.text) for s in tail]
+                    items = [s for s in items if s not in tail]
             if ruled:
                 xc = _column_centre(header, c)
                 ys = sorted({round(r.top, 1) for r in hrules if r.x0 - 1 <= xc <= r.x1 + 1 and lo <= r.top <= hi})
@@ -667,7 +676,13 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
                     marks[k] = continued and not seen
             else:
                 blocks = [Block(r) for r in _split_label_runs(items, lead)]
-                spans = _fit_spans(blocks, bounds, continued, lead)
+                # level-1 cells are hardly ever blank; level-2 ones sometimes are
+                spans = _fit_spans(blocks, bounds, continued, lead, lead * (1.0 if field_name == "level1" else 0.6))
+                if open_end and field_name == "level1":
+                    # a level-1 cell running on over the page break may be centred on its first rows only
+                    last = max((k for k, j in enumerate(spans) if j is not None), default=None)
+                    if last is not None:
+                        spans[last + 1:] = [spans[last]] * (len(spans) - last - 1)
                 for k, j in enumerate(spans):
                     labels[k] = blocks[j].text if j is not None else None
                     marks[k] = continued and _inherits(spans, k)
@@ -753,11 +768,25 @@ def _parse_group(group: list[PageLayout]) -> _Parsed:
             top = fr[2] if fr is not None else None
         bottom = fr[3] if fr is not None else None
         continued = page_header is None
-        page_rows, carried = _indicator_rows(body, header, top, bottom, continued, lead, page.hrules)
+        page_rows, carried = _indicator_rows(body, header, top, bottom, continued, lead, page.hrules,
+                                           open_end=pi < len(group) - 1)
         if carried and rows:
             for f, texts in carried.items():
+                if f in ("level1", "level2"):
+                    _extend_label(rows, f, "".join(texts))
+                    continue
                 rows[-1].cells.setdefault(f, []).extend(texts)
+            last_l1, last_l2 = rows[-1].level1, rows[-1].level2
         for k, row in enumerate(page_rows):
+            if continued and rows and not any(_has_key(r) for r in page_rows[:k]) and not _has_key(row):
+                # the part of a row split by the page break: back into its row (labels included)
+                for f, texts in row.cells.items():
+                    rows[-1].cells.setdefault(f, []).extend(texts)
+                for f in ("level1", "level2"):
+                    if getattr(row, f) is not None:
+                        _extend_label(rows, f, getattr(row, f))
+                last_l1, last_l2 = rows[-1].level1, rows[-1].level2
+                continue
             l1_carried = row.level1 is None and row.carry.get("level1", True)
             if l1_carried:
                 row.level1 = last_l1
@@ -765,10 +794,6 @@ def _parse_group(group: list[PageLayout]) -> _Parsed:
             if row.level2 is None and row.carry.get("level2") and l1_carried:
                 row.level2 = last_l2
             last_l1, last_l2 = row.level1, row.level2
-            if continued and rows and not any(_has_key(r) for r in page_rows[:k]) and not _has_key(row):
-                for f, texts in row.cells.items():
-                    rows[-1].cells.setdefault(f, []).extend(texts)
-                continue
             rows.append(row)
     indicators = []
     for row in rows:
@@ -777,6 +802,15 @@ def _parse_group(group: list[PageLayout]) -> _Parsed:
         d["level2"] = row.level2
         indicators.append(d)
     return _Parsed(kind, values, indicators)
+
+
+def _extend_label(rows: list[_Row], name: str, tail: str) -> None:
+    """Append the rest of a merged label (continued after a page break) to every row of its run."""
+    old = getattr(rows[-1], name)
+    for r in reversed(rows):
+        if getattr(r, name) != old:
+            break
+        setattr(r, name, (old or "") + tail)
 
 
 def _inherits(spans: list[int | None], k: int) -> bool:
