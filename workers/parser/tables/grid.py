@@ -209,6 +209,7 @@ def row_bands_from_gaps(chars: list[Char]) -> list[tuple[float, float]]:
 
 
 _COMPLETE_MONEY = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)\.\d{2}$")
+_LABEL_CODE = re.compile(r"^\d{3}\s\D")
 _PURE_CODE = re.compile(r"^\d{3}(\s?\d{2}){0,2}$|^\d{2}$")
 
 
@@ -239,12 +240,23 @@ def row_centres(chars: list[Char], columns: list[Column]) -> list[float]:
             merged[-1].append(y)
         else:
             merged.append([y])
-    return [sum(m) / len(m) for m in merged]
+    strong = [sum(m) / len(m) for m in merged]
+    # A label opening with a code ("224 灾害防治…") marks a row with blank figures; its first line is only
+    # near the row centre, so it counts only where no figure or code cell already marks a row.
+    weak = [(ln.top + ln.bottom) / 2 for col in columns
+            for ln in chars_to_lines([c for c in chars if col.x0 <= c.xc < col.x1])
+            if _LABEL_CODE.match(ln.spaced)]
+    for y in weak:
+        if all(abs(y - s) > size * 1.5 for s in strong):
+            strong.append(y)
+    return sorted(strong)
 
 
 def split_band(top: float, bottom: float, chars: list[Char], centres: list[float]) -> list[tuple[float, float]]:
-    """Cut a band holding several rows (no rules, no visible gap): each row's content is centred on its
-    centre, so a row's bottom mirrors its top about the centre; snap each cut to the nearest text gap."""
+    """Cut a band holding several rows (no rules, no visible gap). Each row's content is centred on its
+    centre, so a row's top mirrors its bottom about the centre; cuts snap to the nearest text gap. Cutting
+    from the bottom up leaves the rest of a row split at the page break (no figures, so no centre) as a
+    band of its own at the top."""
     intervals: list[list[float]] = []
     for c in sorted(chars, key=lambda c: c.top):
         if intervals and c.top <= intervals[-1][1]:
@@ -252,12 +264,17 @@ def split_band(top: float, bottom: float, chars: list[Char], centres: list[float
         else:
             intervals.append([c.top, c.bottom])
     gaps = [(a[1] + b[0]) / 2 for a, b in zip(intervals, intervals[1:], strict=False)]
-    cuts = [top]
-    for here, following in zip(centres, centres[1:], strict=False):
+    cuts = [bottom]
+    for here, above in zip(reversed(centres), [*reversed(centres[:-1]), top], strict=True):
         target = 2 * here - cuts[-1]
-        between = [g for g in gaps if here < g < following]
-        cuts.append(min(between, key=lambda g: abs(g - target)) if between else (here + following) / 2)
-    cuts.append(bottom)
+        between = [g for g in gaps if above < g < here] + ([top] if above == top else [])
+        if between:
+            cuts.append(min(between, key=lambda g: abs(g - target)))
+        else:
+            cuts.append((here + above) / 2)
+    if cuts[-1] > top + 0.5:
+        cuts.append(top)
+    cuts.reverse()
     return list(zip(cuts, cuts[1:], strict=False))
 
 
@@ -313,7 +330,8 @@ def read_grid(region: Region) -> Grid | None:
     rows: list[BodyRow] = []
     if body:
         ys = row_bands_from_rules(page.hrules, body_top - 3, body_bottom, x0, x1)
-        inner = [y for y in ys if body_top + 1 < y < body_bottom - 1]
+        # a rule between rows has text above and below it (a char's box may poke through the header rule)
+        inner = [y for y in ys if any(c.yc < y for c in body_chars) and any(c.yc > y for c in body_chars)]
         if inner:
             edges = [min(ys[0], body_top)] + [y for y in ys if y > ys[0]]
             if edges[-1] < body_bottom:
