@@ -239,7 +239,7 @@ def _assign(items: list[Seg], centres: list[float], lead: float,
         return [], {}
     if m == 0:
         return list(items), {}
-    max_group = 40
+    max_group = 400
     # F[i][k]: best cost placing items[:i] into rows < k
     F = [[INF] * (m + 1) for _ in range(n + 1)]
     back: dict[tuple[int, int], tuple[int, int, int]] = {}
@@ -603,6 +603,7 @@ class _Row:
     level1: str | None = None
     level2: str | None = None
     carry: dict[str, bool] = field(default_factory=dict)
+    cell: dict[str, int | None] = field(default_factory=dict)  # which label cell of the page
 
 
 def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: float | None,
@@ -647,6 +648,7 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
     for field_name in ("level1", "level2"):
         c = idx.get(field_name)
         labels: list[str | None] = [None] * len(rows)
+        cell_ids: list[int | None] = [None] * len(rows)
         marks = [False] * len(rows)  # row sits before the page's first label (continuation)
         if c is not None:
             items = cols.get(c, [])
@@ -672,6 +674,7 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
                     j = bisect_right(ys, yc) - 1
                     if 0 <= j < len(cell_text):
                         labels[k] = cell_text[j]
+                        cell_ids[k] = j
                     seen = seen or labels[k] is not None
                     marks[k] = continued and not seen
             else:
@@ -685,10 +688,12 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
                         spans[last + 1:] = [spans[last]] * (len(spans) - last - 1)
                 for k, j in enumerate(spans):
                     labels[k] = blocks[j].text if j is not None else None
+                    cell_ids[k] = j
                     marks[k] = continued and _inherits(spans, k)
         for k, row in enumerate(rows):
             setattr(row, field_name, labels[k])
             row.carry[field_name] = marks[k]
+            row.cell[field_name] = cell_ids[k]
     return rows, carried
 
 
@@ -734,6 +739,7 @@ def _parse_group(group: list[PageLayout]) -> _Parsed:
     rows: list[_Row] = []
     last_l1: str | None = None
     last_l2: str | None = None
+    unmerged: set[str] = set()
     for pi, page in enumerate(group):
         segs = _table_segs(page, titled=pi == 0)
         if not segs:
@@ -787,11 +793,17 @@ def _parse_group(group: list[PageLayout]) -> _Parsed:
                         _extend_label(rows, f, getattr(row, f))
                 last_l1, last_l2 = rows[-1].level1, rows[-1].level2
                 continue
-            l1_carried = row.level1 is None and row.carry.get("level1", True)
+            if k and not continued:
+                prev = page_rows[k - 1]
+                for f in ("level1", "level2"):
+                    # the same label in separate cells of neighbouring rows: that column is not merged
+                    if getattr(row, f) and getattr(row, f) == getattr(prev, f) and row.cell[f] != prev.cell[f]:
+                        unmerged.add(f)
+            l1_carried = row.level1 is None and row.carry.get("level1", True) and "level1" not in unmerged
             if l1_carried:
                 row.level1 = last_l1
             # a level-2 cell is nested in its level-1 cell: it only carries over with it
-            if row.level2 is None and row.carry.get("level2") and l1_carried:
+            if row.level2 is None and row.carry.get("level2") and l1_carried and "level2" not in unmerged:
                 row.level2 = last_l2
             last_l1, last_l2 = row.level1, row.level2
             rows.append(row)
