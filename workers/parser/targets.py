@@ -197,8 +197,9 @@ def _lead(segs: list[Seg]) -> tuple[float, float]:
     for group in by_x.values():
         ys = sorted({round(s.top, 1) for s in group})
         pitches += [b - a for a, b in zip(ys, ys[1:], strict=False) if size * 0.9 < b - a < size * 1.6]
-    lead = median(pitches) if len(pitches) >= 3 else size * 1.22
-    return size, lead
+    # the tightest common pitch is the pitch inside a cell (rows are further apart)
+    lead = sorted(pitches)[len(pitches) // 10] if len(pitches) >= 3 else size * 1.22
+    return size, min(max(lead, size * 0.95), size * 1.35)
 
 
 def _runs(segs: list[Seg], lead: float) -> list[list[Seg]]:
@@ -450,19 +451,19 @@ def _find_header(segs: list[Seg], size: float, lead: float) -> Header | None:
         cells: list[tuple[str, list[Seg]]] = []
         for col in cols:
             col.sort(key=lambda s: s.top)
-            best: list[Seg] | None = None
+            # the shortest run of lines centred on the row that names a column
+            runs = []
             for a in range(len(col)):
                 for b in range(a, len(col)):
                     if b > a and col[b].top - col[b - 1].top > lead * 1.35:
                         break
-                    if abs((col[a].top + col[b].bottom) / 2 - yc) <= lead * 0.35 and \
-                            (best is None or b - a + 1 > len(best)):
-                        best = col[a:b + 1]
-            if best is None:
-                continue
-            name = _header_field(_norm("".join(s.text for s in best)))
-            if name:
-                cells.append((name, best))
+                    if abs((col[a].top + col[b].bottom) / 2 - yc) <= lead * 0.35:
+                        runs.append(col[a:b + 1])
+            for run in sorted(runs, key=len):
+                name = _header_field(_norm("".join(s.text for s in run)))
+                if name:
+                    cells.append((name, run))
+                    break
         fields = [c[0] for c in cells]
         if "level1" not in fields or "name" not in fields or len(fields) < 4:
             continue
@@ -533,8 +534,8 @@ def _row_centres(cols: dict[int, list[Seg]], value_cols: list[int], lead: float)
     return sorted(centres + _cluster(extra, lead * 0.4))
 
 
-def _fit_spans(blocks: list[Block], bounds: list[float], continued: bool, lead: float, empty: float
-               ) -> list[int | None]:
+def _fit_spans(blocks: list[Block], bounds: list[float], continued: bool, lead: float, empty: float,
+               open_end: bool = False) -> list[int | None]:
     """Assign merged-cell labels (blocks, top to bottom) to runs of rows (row k spans bounds[k]..bounds[k+1])
     so that each label is centred on its run. Returns, per row, the index of its label block (None: no
     label; rows before the first label of a continuation page also get None). `empty` is the cost of
@@ -577,6 +578,10 @@ def _fit_spans(blocks: list[Block], bounds: list[float], continued: bool, lead: 
             out[k] = above[-1] if above else None
         return out
     r, j = n, m
+    if open_end and m:
+        # rows after the last label of a page the table continues from belong to that label's cell,
+        # whose text may be centred on its first rows only
+        r = min((k for k in range(1, n + 1) if G[k][m] < INF), key=lambda k: (G[k][m], -k))
     while r > 0:
         s, j2, labelled = back[(r, j)]
         if labelled:
@@ -680,8 +685,10 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
             else:
                 blocks = [Block(r) for r in _split_label_runs(items, lead)]
                 # level-1 cells are hardly ever blank; level-2 ones sometimes are
-                spans = _fit_spans(blocks, bounds, continued, lead, lead * (1.0 if field_name == "level1" else 0.6))
-                if open_end and field_name == "level1":
+                level1 = field_name == "level1"
+                spans = _fit_spans(blocks, bounds, continued, lead, lead * (1.0 if level1 else 0.6),
+                                   open_end and level1)
+                if open_end and level1:
                     # a level-1 cell running on over the page break may be centred on its first rows only
                     last = max((k for k, j in enumerate(spans) if j is not None), default=None)
                     if last is not None:
