@@ -48,8 +48,7 @@ def parse_table(span: TableSpan, warnings: list[str]) -> Table:
             continue
         roles = assign_roles(span.number, grid.columns)
         if columns is None:
-            columns = [Column(key=r.key, label=re.sub(r"\s+", "", c.label)) for c, r in zip(grid.columns, roles,
-                                                                                           strict=True) if r.key]
+            columns = _columns(grid.columns, roles)
             income_keys = [r.key for r in roles if r.key and r.side == "income"]
             value_keys = [r.key for r in roles if r.key and r.side != "income"]
             has_codes = span.number in (1, 4) or any(r.kind in (LEI, KUAN, XIANG, CODE) for r in roles)
@@ -75,3 +74,12 @@ def parse_table(span: TableSpan, warnings: list[str]) -> Table:
     if table.empty and not note:
         warnings.append(f"表{span.number}: no rows could be read")
     return table
+
+
+def _columns(printed: list, roles: list) -> list[Column]:
+    """Value columns in printed order; tables 1 and 4 print `amount` on both sides but list it once."""
+    out: list[Column] = []
+    for col, role in zip(printed, roles, strict=True):
+        if role.key and all(c.key != role.key for c in out):
+            out.append(Column(key=role.key, label=re.sub(r"\s+", "", col.label)))
+    return out
