@@ -176,9 +176,10 @@ def _table_segs(page: PageLayout, titled: bool) -> list[Seg]:
     fr = _frame(page)
     out: list[Seg] = []
     for i, ln in enumerate(page.lines):
-        if is_page_number(ln, page):
-            continue
-        if fr is not None and (ln.bottom < fr[2] - 1 or ln.top > fr[3] + 1):
+        if fr is not None:
+            if ln.bottom < fr[2] - 1 or ln.top > fr[3] + 1:
+                continue  # outside the table frame: title, page number …
+        elif is_page_number(ln, page) and all(o.top < ln.top for o in page.lines[i + 1:]):
             continue
         if titled and i < 6 and (_TITLE.fullmatch(_clean(ln.text)) or _YEAR_LINE.match(_clean(ln.text))):
             continue
@@ -791,7 +792,8 @@ def _parse_group(group: list[PageLayout]) -> _Parsed:
                 rows[-1].cells.setdefault(f, []).extend(texts)
             last_l1, last_l2 = rows[-1].level1, rows[-1].level2
         for k, row in enumerate(page_rows):
-            if continued and rows and not any(_has_key(r) for r in page_rows[:k]) and not _has_key(row):
+            key = "weight" if "weight" in header.fields else "target"
+            if continued and rows and not any(_has_key(r, key) for r in page_rows[:k + 1]):
                 # the part of a row split by the page break: back into its row (labels included)
                 for f, texts in row.cells.items():
                     rows[-1].cells.setdefault(f, []).extend(texts)
@@ -838,8 +840,10 @@ def _inherits(spans: list[int | None], k: int) -> bool:
     return all(x is None for x in spans[:k + 1])
 
 
-def _has_key(row: _Row) -> bool:
-    return bool(row.cells.get("weight") or row.cells.get("target"))
+def _has_key(row: _Row, key: str) -> bool:
+    """A row of its own: it prints a weight (a one-line cell, never left for the part of a row split
+    by a page break)."""
+    return bool(row.cells.get(key))
 
 
 def _number(text: str | None) -> float | None:
