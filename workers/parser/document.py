@@ -14,6 +14,7 @@ from .layout import PageLayout
 from .narrative import narrative_lines, parse_carryover_notes, parse_department, parse_project_descriptions
 from .settings import LIMITS
 from .tables import parse_tables
+from .targets import find_target_pages, parse_targets
 
 
 def build_document(pages: list[PageLayout]) -> BudgetDocument:
@@ -30,11 +31,12 @@ def build_document(pages: list[PageLayout]) -> BudgetDocument:
     if department.scope is None:
         department.scope = "单位" if any(t.title.startswith("单位") for t in tables) else "部门"
     by_number = {t.number: t for t in tables}
-    projects, join_warnings = join_projects(by_number.get(7), parse_project_descriptions(lines), [],
+    performance, targets = parse_targets(find_target_pages(pages))
+    projects, join_warnings = join_projects(by_number.get(7), parse_project_descriptions(lines), targets,
                                             default_unit=department.name)
     carryovers = join_carryovers(by_number.get(11), parse_carryover_notes(lines), default_unit=department.name)
     return BudgetDocument(department=department, tables=tables, projects=projects, carryovers=carryovers,
-                          checks=run_checks(tables), warnings=warnings + join_warnings)
+                          performance=performance, checks=run_checks(tables), warnings=warnings + join_warnings)
 
 
 def _compiler(tables: list[Table]) -> str | None:
