@@ -26,6 +26,16 @@ class LimitSettings:
     max_pages: int = 2000
     # A page with fewer text characters than this counts as having no text layer.
     min_chars_per_text_page: int = 5
+    # Refuse a document whose streams inflate to more than this in total (decompressed streams stay
+    # cached while the file is open). Each corpus file inflates to about 1 MB; a 300-page disclosure with
+    # embedded CJK fonts stays well under 100 MB. Above this it is a decompression bomb.
+    max_inflated_bytes: int = 256 << 20
+    # Refuse a document whose font tables (ToUnicode and encoding CMaps, CID widths) expand to more
+    # entries than this in total: a complete CJK font has ~30,000 characters; a corpus file uses at most
+    # 1,100 entries over all its fonts. One hostile range line can declare four billion.
+    max_font_table_entries: int = 500_000
+    # A PDF's last %%EOF must lie this close to the end (writers may append a little junk after it).
+    eof_search_bytes: int = 4096
 
 
 LAYOUT = LayoutSettings()
