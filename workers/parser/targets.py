@@ -613,8 +613,8 @@ class _Row:
 
 
 def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: float | None,
-                    continued: bool, lead: float, hrules: list, open_end: bool = False
-                    ) -> tuple[list[_Row], dict[str, list[str]]]:
+                    continued: bool, lead: float, hrules: list, open_end: bool = False,
+                    open_top: frozenset[str] = frozenset()) -> tuple[list[_Row], dict[str, list[str]], set[str]]:
     """One page's indicator rows (level labels resolved to block texts, None where the page shows no
     label; rows before the first label of a continuation page are marked for carrying over), plus the
     text continuing the previous page's last row."""
@@ -624,16 +624,19 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
     value_cols = [i for i in range(len(header.fields)) if i not in level_cols]
     centres = _row_centres(cols, value_cols, lead)
     carried: dict[str, list[str]] = {}
+    touches: set[str] = set()
     if not centres:
-        return [], carried
+        return [], carried, touches
     first_top = min((s.top for s in segs), default=0.0)
     prefix_ok = continued and (top is None or first_top - top < lead * 1.2)
     assigned: dict[int, dict[int, list[Seg]]] = {}
+    prefix_bottom = None
     for c in value_cols:
         prefix, out = _assign(cols.get(c, []), centres, lead, lead * 0.3 if prefix_ok else None)
         assigned[c] = out
         if prefix:
             carried[header.fields[c]] = [_clean(s.text) for s in prefix]
+            prefix_bottom = max(prefix_bottom or 0.0, prefix[-1].bottom)
     rows: list[_Row] = []
     extents: list[tuple[float, float]] = []
     for k, yc in enumerate(centres):
@@ -647,6 +650,8 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
                 bottoms.append(items[-1].bottom)
         rows.append(_Row(cells))
         extents.append((min(tops), max(bottoms)))
+    if prefix_bottom is not None:  # the continued part of the previous page's last row is above row 0
+        top = (prefix_bottom + extents[0][0]) / 2
     bounds = _row_bounds(extents, top, bottom, lead)
     # ruled rows: the horizontal rules crossing a level column are its cells' borders
     lo, hi = bounds[0] - 1, bounds[-1] + 1
@@ -672,9 +677,19 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
                 if ys[-1] < hi - 3:
                     ys.append(hi)
                 cell_text = []
+                cell_items = []
                 for ya, yb in zip(ys, ys[1:], strict=False):
                     inside = [s for s in items if ya - 1 <= s.yc <= yb + 1]
                     cell_text.append(_join(inside) or None)
+                    cell_items.append(inside)
+                if field_name in open_top and cell_items and cell_items[0] and \
+                        abs(Block(cell_items[0]).yc - (ys[0] + ys[1]) / 2) > lead * 0.4:
+                    # text flowing on from the previous page's cell (not centred in its own cell)
+                    carried[field_name] = [_clean(s.text) for s in cell_items[0]]
+                    cell_text[0] = None
+                last_cell = max((j for j, t in enumerate(cell_text) if t), default=None)
+                if last_cell is not None and cell_items[last_cell][-1].bottom >= bounds[-1] - lead * 0.6:
+                    touches.add(field_name)
                 seen = False
                 for k, yc in enumerate(centres):
                     j = bisect_right(ys, yc) - 1
@@ -687,13 +702,27 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
                 blocks = [Block(r) for r in _split_label_runs(items, lead)]
                 # level-1 cells are hardly ever blank; level-2 ones sometimes are
                 level1 = field_name == "level1"
-                spans = _fit_spans(blocks, bounds, continued, lead, lead * (1.0 if level1 else 0.6),
-                                   open_end and level1)
-                if open_end and level1:
-                    # a level-1 cell running on over the page break may be centred on its first rows only
+                empty = lead * (1.0 if level1 else 0.6)
+                spans = _fit_spans(blocks, bounds, continued, lead, empty, open_end and level1)
+                if field_name in open_top and blocks and 0 in spans:
+                    rows0 = [k for k, j in enumerate(spans) if j == 0]
+                    if abs((bounds[rows0[0]] + bounds[rows0[-1] + 1]) / 2 - blocks[0].yc) > lead * 0.4:
+                        # text flowing on from the previous page's cell (not centred on any rows)
+                        carried[field_name] = [_clean(s.text) for s in blocks[0].segs]
+                        blocks = blocks[1:]
+                        spans = _fit_spans(blocks, bounds, continued, lead, empty, open_end and level1)
+                if blocks and blocks[-1].bottom >= bounds[-1] - lead * 0.6:
+                    touches.add(field_name)
+                if open_end:
+                    # a cell running on over the page break may be centred on its first rows only; a
+                    # level-2 cell only within its level-1 cell
                     last = max((k for k, j in enumerate(spans) if j is not None), default=None)
                     if last is not None:
-                        spans[last + 1:] = [spans[last]] * (len(spans) - last - 1)
+                        for k in range(last + 1, len(spans)):
+                            if level1 or rows[k].cell.get("level1") == rows[last].cell.get("level1"):
+                                spans[k] = spans[last]
+                            else:
+                                break
                 for k, j in enumerate(spans):
                     labels[k] = blocks[j].text if j is not None else None
                     cell_ids[k] = j
@@ -702,7 +731,7 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
             setattr(row, field_name, labels[k])
             row.carry[field_name] = marks[k]
             row.cell[field_name] = cell_ids[k]
-    return rows, carried
+    return rows, carried, touches
 
 
 def _column_centre(header: Header, c: int) -> float:
@@ -748,6 +777,7 @@ def _parse_group(group: list[PageLayout]) -> _Parsed:
     last_l1: str | None = None
     last_l2: str | None = None
     unmerged: set[str] = set()
+    touches: set[str] = set()  # level columns whose last label on the page reached the page's table bottom
     for pi, page in enumerate(group):
         segs = _table_segs(page, titled=pi == 0)
         if not segs:
@@ -782,8 +812,8 @@ def _parse_group(group: list[PageLayout]) -> _Parsed:
             top = fr[2] if fr is not None else None
         bottom = fr[3] if fr is not None else None
         continued = page_header is None
-        page_rows, carried = _indicator_rows(body, header, top, bottom, continued, lead, page.hrules,
-                                           open_end=pi < len(group) - 1)
+        page_rows, carried, touches = _indicator_rows(body, header, top, bottom, continued, lead, page.hrules,
+                                                    open_end=pi < len(group) - 1, open_top=frozenset(touches))
         if carried and rows:
             for f, texts in carried.items():
                 if f in ("level1", "level2"):
