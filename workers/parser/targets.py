@@ -832,6 +832,11 @@ def _parse_group(group: list[PageLayout]) -> _Parsed:
                         _extend_label(rows, f, getattr(row, f))
                 last_l1, last_l2 = rows[-1].level1, rows[-1].level2
                 continue
+            if rows and k and not any(row.cells.get(f) for f in (key, "target", "basis")):
+                # the lower part of a split row drawn as a row of its own on the same page
+                for f, texts in row.cells.items():
+                    rows[-1].cells.setdefault(f, []).extend(texts)
+                continue
             if k and not continued:
                 prev = page_rows[k - 1]
                 for f in ("level1", "level2"):
