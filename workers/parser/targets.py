@@ -614,10 +614,12 @@ class _Row:
 
 def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: float | None,
                     continued: bool, lead: float, hrules: list, open_end: bool = False,
-                    open_top: frozenset[str] = frozenset()) -> tuple[list[_Row], dict[str, list[str]], set[str]]:
+                    open_top: dict[str, str] | None = None
+                    ) -> tuple[list[_Row], dict[str, list[str]], set[str]]:
     """One page's indicator rows (level labels resolved to block texts, None where the page shows no
     label; rows before the first label of a continuation page are marked for carrying over), plus the
     text continuing the previous page's last row."""
+    open_top = open_top or {}
     cols = _split_columns(segs, header.bounds)
     idx = {f: i for i, f in enumerate(header.fields)}
     level_cols = [idx[f] for f in ("level1", "level2") if f in idx]
@@ -682,8 +684,9 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
                     inside = [s for s in items if ya - 1 <= s.yc <= yb + 1]
                     cell_text.append(_join(inside) or None)
                     cell_items.append(inside)
-                if field_name in open_top and cell_items and cell_items[0] and \
-                        abs(Block(cell_items[0]).yc - (ys[0] + ys[1]) / 2) > lead * 0.4:
+                if field_name in open_top and cell_items and cell_items[0] and (
+                        abs(Block(cell_items[0]).yc - (ys[0] + ys[1]) / 2) > lead * 0.4
+                        or _completes(open_top[field_name], _join(cell_items[0]))):
                     # text flowing on from the previous page's cell (not centred in its own cell)
                     carried[field_name] = [_clean(s.text) for s in cell_items[0]]
                     cell_text[0] = None
@@ -706,7 +709,8 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
                 spans = _fit_spans(blocks, bounds, continued, lead, empty, open_end and level1)
                 if field_name in open_top and blocks and 0 in spans:
                     rows0 = [k for k, j in enumerate(spans) if j == 0]
-                    if abs((bounds[rows0[0]] + bounds[rows0[-1] + 1]) / 2 - blocks[0].yc) > lead * 0.4:
+                    if abs((bounds[rows0[0]] + bounds[rows0[-1] + 1]) / 2 - blocks[0].yc) > lead * 0.4 or \
+                            _completes(open_top[field_name], blocks[0].text):
                         # text flowing on from the previous page's cell (not centred on any rows)
                         carried[field_name] = [_clean(s.text) for s in blocks[0].segs]
                         blocks = blocks[1:]
@@ -732,6 +736,11 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
             row.carry[field_name] = marks[k]
             row.cell[field_name] = cell_ids[k]
     return rows, carried, touches
+
+
+def _completes(head: str, text: str) -> bool:
+    """`text` reads as the rest of the label `head` (…指标 labels cut short by a page break)."""
+    return not head.endswith("指标") and (head + text).endswith("指标")
 
 
 def _column_centre(header: Header, c: int) -> float:
@@ -813,7 +822,9 @@ def _parse_group(group: list[PageLayout]) -> _Parsed:
         bottom = fr[3] if fr is not None else None
         continued = page_header is None
         page_rows, carried, touches = _indicator_rows(body, header, top, bottom, continued, lead, page.hrules,
-                                                    open_end=pi < len(group) - 1, open_top=frozenset(touches))
+                                                    open_end=pi < len(group) - 1,
+                                                    open_top={f: getattr(rows[-1], f) or "" for f in touches}
+                                                    if rows else {})
         if carried and rows:
             for f, texts in carried.items():
                 if f in ("level1", "level2"):
