@@ -79,6 +79,7 @@ class DocumentRecord(msgspec.Struct, kw_only=True):
     filename: str = ""
     status: str = QUEUED
     parser_version: str = ""
+    queue: str = ""  # the RQ queue its jobs go to (a retry goes back to the same queue)
     job_id: str = ""
     attempts: int = 0
     size_bytes: int = 0
@@ -271,12 +272,12 @@ class Store:
                     if self.queue.count >= self.settings.queue_max:
                         raise QueueFull()
                     record = DocumentRecord(id=doc_id, filename=filename, status=QUEUED,
-                                            parser_version=parser_version, attempts=1,
+                                            parser_version=parser_version, queue=self.queue.name, attempts=1,
                                             size_bytes=len(data), submitted_at=time.time())
                     pipe.multi()
                     if existing is not None:  # a result of an older parser version is replaced
                         pipe.delete(key, self.keys.result(doc_id, existing.parser_version))
-                    record.job_id = self._enqueue(pipe, doc_id)
+                    record.job_id = self._enqueue(pipe, doc_id, self.queue)
                     pipe.hset(key, mapping=record.to_hash())
                     pipe.set(self.keys.pdf(doc_id), data)
                     pipe.zadd(self.keys.documents, {doc_id: record.submitted_at})
@@ -286,10 +287,10 @@ class Store:
                 except redis.WatchError:
                     continue  # another upload of the same bytes won the race: read what it wrote
 
-    def _enqueue(self, pipe: redis.client.Pipeline, doc_id: str) -> str:
+    def _enqueue(self, pipe: redis.client.Pipeline, doc_id: str, queue: Queue) -> str:
         job_id = uuid.uuid4().hex
         s = self.settings
-        self.queue.enqueue_call(
+        queue.enqueue_call(
             "workers.jobs.parse_document", args=(doc_id,), job_id=job_id,
             timeout=s.job_timeout_s + 60,  # our own limit in the job fires first and says why
             result_ttl=s.rq_result_ttl_s, failure_ttl=s.failure_ttl_s,
@@ -380,7 +381,8 @@ class Store:
                     pipe.hincrby(k.metrics, f"parses_total:{FAILED}", 1)
                     outcome = "failed"
                 else:
-                    new_job = self._enqueue(pipe, doc_id)
+                    queue = Queue(record.queue, connection=self.redis) if record.queue else self.queue
+                    new_job = self._enqueue(pipe, doc_id, queue)
                     pipe.hset(k.document(doc_id), mapping={
                         "status": QUEUED, "job_id": new_job, "attempts": record.attempts + 1, "started_at": ""})
                     outcome = "requeued"

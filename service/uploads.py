@@ -10,7 +10,7 @@ from litestar.datastructures import UploadFile
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from workers.guard import ChildFailed, LimitExceeded, run_limited
-from workers.parser.errors import ParseError
+from workers.probe import describe, open_check
 
 from .config import Settings
 from .errors import problem
@@ -82,18 +82,6 @@ async def read_upload(request: Request, filename_param: str | None, settings: Se
     return data, sanitize_filename(name)
 
 
-def _probe(data: bytes) -> None:
-    from workers.parser.pdf import open_pdf
-
-    open_pdf(data).close()
-
-
-def _probe_error(exc: BaseException) -> tuple[str, str]:
-    if isinstance(exc, ParseError):
-        return exc.kind, exc.message
-    return "unknown", ""
-
-
 def probe(data: bytes) -> None:
     """Refuse, with 422, a PDF that cannot be opened at all (encrypted, damaged, no pages).
 
@@ -101,7 +89,7 @@ def probe(data: bytes) -> None:
     runs in a child process with small limits; if the probe cannot decide, the worker will.
     """
     try:
-        run_limited(_probe, (data,), timeout_s=10, memory_mb=512, describe_error=_probe_error,
+        run_limited(open_check, (data,), timeout_s=10, memory_mb=512, describe_error=describe,
                     context="forkserver")
     except ChildFailed as exc:
         if exc.kind not in ("unknown", "crashed"):

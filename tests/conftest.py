@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 import redis
 
@@ -107,11 +108,19 @@ class Stack:
         return proc
 
     def kill(self, proc: subprocess.Popen) -> None:
-        """SIGKILL the process and everything it started, as if its machine died."""
+        """SIGKILL the process and everything it started, as if its machine died.
+
+        The whole tree, found by parentage: RQ puts its work-horse in a session of its own.
+        """
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+            tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+        except psutil.NoSuchProcess:
+            tree = []
+        for process in tree:
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
         proc.wait(10)
 
     def stop(self, proc: subprocess.Popen) -> None:

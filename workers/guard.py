@@ -23,7 +23,7 @@ import psutil
 def _context(name: str):
     context = multiprocessing.get_context(name)
     if name == "forkserver":  # the server imports the parser once; each probe then forks cheaply
-        context.set_forkserver_preload(["workers.parser.pdf"])
+        context.set_forkserver_preload(["workers.probe"])
     return context
 
 

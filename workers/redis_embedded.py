@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 # Unix socket paths longer than this do not fit in sockaddr_un on Linux.
 _MAX_SOCKET_PATH = 100
@@ -107,7 +109,8 @@ def stop(data_dir: Path) -> bool:
     if not is_running(data_dir):
         return False
     try:
-        redis.Redis(unix_socket_path=str(socket_path(data_dir))).shutdown(save=True)
+        # No retries: the server closing the connection as it exits is the expected answer.
+        redis.Redis(unix_socket_path=str(socket_path(data_dir)), retry=Retry(NoBackoff(), 0)).shutdown(save=True)
     except redis.ConnectionError:
         pass  # the server closes the connection as it exits
     return True

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, Response, get
+from litestar.params import Parameter
 
 from workers.model import BudgetDocument
 
 from ..errors import problem, problem_responses
 from ..schemas import DepartmentEntry, DepartmentYear
-from ..store import Store
 from ..views import find_done, result_response
+from . import StoreDep
 
 
 class DepartmentController(Controller):
@@ -18,7 +21,7 @@ class DepartmentController(Controller):
 
     @get("/", summary="Every department seen", sync_to_thread=True,
          responses=problem_responses(401, 429))
-    def index(self, store: Store) -> list[DepartmentEntry]:
+    def index(self, store: StoreDep) -> list[DepartmentEntry]:
         """Each department with the years parsed and the document ids for each (latest first)."""
         entries: dict[str, list[DepartmentYear]] = {}
         for name, year, ids in store.departments():
@@ -28,7 +31,9 @@ class DepartmentController(Controller):
 
     @get("/{name:str}/{year:int}", summary="A department-year's latest document", sync_to_thread=True,
          responses=problem_responses(401, 404, 429))
-    def latest(self, store: Store, request: Request, name: str, year: int) -> Response[BudgetDocument]:
+    def latest(self, store: StoreDep, request: Request,
+               name: Annotated[str, Parameter(description="the department's name as printed")],
+               year: Annotated[int, Parameter(description="budget year")]) -> Response[BudgetDocument]:
         """The most recently parsed BudgetDocument for this department and budget year."""
         doc_id = store.latest_for(name, year)
         if doc_id is None:

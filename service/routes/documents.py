@@ -17,9 +17,10 @@ from workers.parser import PARSER_VERSION
 
 from ..errors import problem, problem_responses
 from ..schemas import DocumentList, DocumentStatus, Status, UploadAccepted
-from ..store import DONE, FAILED, QueueFull, Store
+from ..store import DONE, FAILED, QueueFull
 from ..uploads import probe, read_upload
 from ..views import accepted_view, find, find_done, find_table, load_document, result_response, status_view, table_csv
+from . import StoreDep
 
 RESULT_ERRORS = problem_responses(401, 404, 409, 422, 429)
 DocId = Annotated[str, Parameter(description="sha256 of the PDF's bytes", pattern="^[0-9a-f]{64}$")]
@@ -45,7 +46,7 @@ class DocumentController(Controller):
     @post("/", operation_class=UploadOperation, status_code=202, summary="Upload a PDF", responses={
         200: ResponseSpec(data_container=UploadAccepted, description="These bytes were already parsed (or failed)."),
         **problem_responses(400, 401, 413, 415, 422, 429, 503)})
-    async def upload(self, request: Request, store: Store,
+    async def upload(self, request: Request, store: StoreDep,
                      filename: Annotated[str | None, Parameter(
                          description="name to record for a raw application/pdf body")] = None,
                      ) -> Response[UploadAccepted]:
@@ -70,7 +71,7 @@ class DocumentController(Controller):
 
     @get("/", summary="List documents", sync_to_thread=True, responses=problem_responses(400, 401, 429))
     def list_documents(
-        self, store: Store,
+        self, store: StoreDep,
         status: Annotated[Status | None, Parameter(description="only documents in this status")] = None,
         department: Annotated[str | None, Parameter(description="exact department name")] = None,
         year: Annotated[int | None, Parameter(description="budget year", ge=1900, le=2200)] = None,
@@ -87,36 +88,36 @@ class DocumentController(Controller):
 
     @get("/{doc_id:str}", summary="A document's status", sync_to_thread=True,
          responses=problem_responses(401, 404, 429))
-    def status(self, store: Store, doc_id: DocId) -> DocumentStatus:
+    def status(self, store: StoreDep, doc_id: DocId) -> DocumentStatus:
         """Where the parse is (queued, parsing, done, failed), why it failed, and what was found."""
         return status_view(find(store, doc_id))
 
     @delete("/{doc_id:str}", summary="Delete a document", status_code=204, sync_to_thread=True,
             responses=problem_responses(401, 404, 429))
-    def delete_document(self, store: Store, doc_id: DocId) -> None:
+    def delete_document(self, store: StoreDep, doc_id: DocId) -> None:
         """Remove the document, its stored PDF and its result."""
         if not store.delete(doc_id):
             find(store, doc_id)  # raises the 404
 
     @get("/{doc_id:str}/result", summary="The whole BudgetDocument", sync_to_thread=True,
          responses=RESULT_ERRORS)
-    def result(self, store: Store, request: Request, doc_id: DocId) -> Response[BudgetDocument]:
+    def result(self, store: StoreDep, request: Request, doc_id: DocId) -> Response[BudgetDocument]:
         """The parsed document (MODEL.md). 409 while not parsed yet; 422 if the parse failed."""
         return result_response(store, find_done(store, doc_id), request)
 
     @get("/{doc_id:str}/department", summary="The publishing body", sync_to_thread=True,
          responses=RESULT_ERRORS)
-    def department(self, store: Store, doc_id: DocId) -> Department:
+    def department(self, store: StoreDep, doc_id: DocId) -> Department:
         return load_document(store, doc_id).department
 
     @get("/{doc_id:str}/tables", summary="The standard tables", sync_to_thread=True,
          responses=RESULT_ERRORS)
-    def tables(self, store: Store, doc_id: DocId) -> list[Table]:
+    def tables(self, store: StoreDep, doc_id: DocId) -> list[Table]:
         return load_document(store, doc_id).tables
 
     @get("/{doc_id:str}/tables/{ref:str}", summary="One table, as JSON or (with .csv) as CSV", sync_to_thread=True,
          responses=RESULT_ERRORS)
-    def table(self, store: Store, doc_id: DocId,
+    def table(self, store: StoreDep, doc_id: DocId,
               ref: Annotated[str, Parameter(description="table number (1-11) or key (income, …); "
                                                         "append .csv for CSV")]) -> Response[Table]:
         """One table by number or key; `/tables/7.csv` gives it as CSV (UTF-8 with BOM, for Excel)."""
@@ -130,12 +131,13 @@ class DocumentController(Controller):
 
     @get("/{doc_id:str}/projects", summary="The projects", sync_to_thread=True,
          responses=RESULT_ERRORS)
-    def projects(self, store: Store, doc_id: DocId) -> list[Project]:
+    def projects(self, store: StoreDep, doc_id: DocId) -> list[Project]:
         return load_document(store, doc_id).projects
 
     @get("/{doc_id:str}/projects/{project_id:str}", summary="One project", sync_to_thread=True,
          responses=RESULT_ERRORS)
-    def project(self, store: Store, doc_id: DocId, project_id: str) -> Project:
+    def project(self, store: StoreDep, doc_id: DocId,
+                project_id: Annotated[str, Parameter(description="the project's id, e.g. p1")]) -> Project:
         for item in load_document(store, doc_id).projects:
             if item.id == project_id:
                 return item
@@ -144,17 +146,17 @@ class DocumentController(Controller):
 
     @get("/{doc_id:str}/carryovers", summary="The carry-overs (table 11 with explanations)", sync_to_thread=True,
          responses=RESULT_ERRORS)
-    def carryovers(self, store: Store, doc_id: DocId) -> list[Carryover]:
+    def carryovers(self, store: StoreDep, doc_id: DocId) -> list[Carryover]:
         return load_document(store, doc_id).carryovers
 
     @get("/{doc_id:str}/performance", summary="The department's overall performance targets", sync_to_thread=True,
          responses=RESULT_ERRORS)
-    def performance(self, store: Store, doc_id: DocId) -> DepartmentPerformance | None:
+    def performance(self, store: StoreDep, doc_id: DocId) -> DepartmentPerformance | None:
         return load_document(store, doc_id).performance
 
     @get("/{doc_id:str}/checks", summary="The consistency checks", sync_to_thread=True,
          responses=RESULT_ERRORS)
-    def checks(self, store: Store, doc_id: DocId) -> list[Check]:
+    def checks(self, store: StoreDep, doc_id: DocId) -> list[Check]:
         return load_document(store, doc_id).checks
 
 

@@ -7,7 +7,7 @@ from litestar import get
 
 from ..errors import problem, problem_responses
 from ..schemas import Health, Readiness
-from ..store import Store
+from . import StoreDep
 
 
 @get("/healthz", tags=["operations"], summary="Liveness")
@@ -16,7 +16,7 @@ async def healthz() -> Health:
 
 
 @get("/readyz", tags=["operations"], summary="Readiness", responses=problem_responses(503), sync_to_thread=True)
-def readyz(store: Store) -> Readiness:
+def readyz(store: StoreDep) -> Readiness:
     """Ready when Redis answers and at least one worker listens on the queue; else 503."""
     try:
         store.redis.ping()

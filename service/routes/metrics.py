@@ -6,10 +6,11 @@ from collections import Counter
 
 from litestar import Response, get
 
-from ..store import PARSE_SECONDS_BUCKETS, STATUSES, Store
+from ..store import PARSE_SECONDS_BUCKETS, STATUSES
+from . import StoreDep
 
 
-def render(store: Store) -> str:
+def render(store: StoreDep) -> str:
     counters = store.metric_counters()
     by_status = Counter(r.status for r in store.all_records())
     lines = ["# HELP bd_documents Documents by status.", "# TYPE bd_documents gauge"]
@@ -35,5 +36,5 @@ def render(store: Store) -> str:
 
 
 @get("/metrics", tags=["operations"], summary="Prometheus metrics", sync_to_thread=True)
-def metrics(store: Store) -> Response[str]:
+def metrics(store: StoreDep) -> Response[str]:
     return Response(content=render(store), media_type="text/plain; version=0.0.4; charset=utf-8")
