@@ -11,10 +11,10 @@ from pathlib import Path
 
 import msgspec
 import pdfplumber
+import pypdfium2 as pdfium
 import pytest
 
-from workers.parser.layout import PageLayout
-from workers.parser.pdf import iter_layouts
+from workers.parser.layout import PageLayout, page_layout
 from workers.parser.targets import find_target_pages, parse_targets
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -32,8 +32,18 @@ def _ids(paths: list[Path]) -> list[str]:
 
 @cache
 def layouts(pdf: Path) -> list[PageLayout]:
+    """The layouts of the pages around the target tables (a quick pdfium text scan finds them; laying
+    out the whole document would only add narrative and standard-table pages), with their real numbers."""
+    text = pdfium.PdfDocument(pdf)
+    hits = [i for i in range(len(text)) if "绩效目标表" in re.sub(r"\s+", "", text[i].get_textpage().get_text_range())]
+    first, last = max(min(hits) - 2, 0), min(max(hits) + 3, len(text))
+    text.close()
     with pdfplumber.open(pdf) as doc:
-        return list(iter_layouts(doc))
+        out = []
+        for i in range(first, last):
+            out.append(page_layout(doc.pages[i], i + 1))
+            doc.pages[i].close()
+        return out
 
 
 @cache
