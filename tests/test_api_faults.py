@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import psutil
+
 from service.config import load_settings
 from service.store import Store
 
@@ -59,5 +61,22 @@ def test_parse_limits_fail_the_document_with_a_human_reason(stack):
     final = wait_finished(api.client, doc_id)
     assert final["status"] == "failed" and final["error_kind"] == "timeout"
     assert "1 s limit" in final["error"]
+    stack.stop(worker)
+    stack.stop(api.process)
+
+
+def test_killed_work_horse_is_retried_by_the_surviving_worker(stack):
+    isolated, api = _own_queue(stack)
+    worker = stack.start_worker(**isolated)
+    doc_id = upload(api.client, unique_pdf(sorted(CORPUS.glob("*.pdf"))[0])).json()["id"]
+    wait_status(api.client, doc_id, "parsing")
+    horses = psutil.Process(worker.pid).children()  # RQ forks one work-horse per job
+    assert horses
+    for horse in horses:
+        horse.kill()
+    final = wait_finished(api.client, doc_id)
+    assert final["status"] == "done", final["error"]
+    assert _record(stack, isolated, doc_id).attempts == 2
+    assert worker.poll() is None  # the worker itself survived
     stack.stop(worker)
     stack.stop(api.process)

@@ -98,10 +98,11 @@ def parse_document(document_id: str) -> str:
 
 
 def on_job_failure(job: Job, connection, exc_type, exc_value, tb) -> None:
-    """RQ calls this when the job itself failed (work-horse killed, RQ timeout, lost connection).
+    """RQ calls this when the job raised (e.g. Redis went away mid-job).
 
     Parse errors never get here (parse_document records them); this is infrastructure failing, so
-    the document is given to a new job, or failed after MAX_ATTEMPTS.
+    the document is given to a new job, or failed after MAX_ATTEMPTS. A work-horse that is killed
+    outright is noticed by its lapsed lease instead (Store.reap).
     """
     store = Store(connection, load_settings())
     reason = f"the worker's job failed: {getattr(exc_type, '__name__', 'unknown error')}"

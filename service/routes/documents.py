@@ -17,7 +17,7 @@ from workers.parser import PARSER_VERSION
 
 from ..errors import problem, problem_responses
 from ..schemas import DocumentList, DocumentStatus, Status, UploadAccepted
-from ..store import DONE, FAILED, QueueFull
+from ..store import DONE, FAILED, QueueFull, sha256_hex
 from ..uploads import probe, read_upload
 from ..views import accepted_view, find, find_done, find_table, load_document, result_response, status_view, table_csv
 from . import StoreDep
@@ -57,7 +57,7 @@ class DocumentController(Controller):
         """
         settings = request.app.state.settings
         data, name = await read_upload(request, filename, settings)
-        existing = await to_thread.run_sync(store.get, _sha256(data))
+        existing = await to_thread.run_sync(store.get, sha256_hex(data))
         if existing is None or not await to_thread.run_sync(store.reusable, existing, PARSER_VERSION):
             await to_thread.run_sync(probe, data)  # 422 now for PDFs that cannot even be opened
         try:
@@ -158,9 +158,3 @@ class DocumentController(Controller):
          responses=RESULT_ERRORS)
     def checks(self, store: StoreDep, doc_id: DocId) -> list[Check]:
         return load_document(store, doc_id).checks
-
-
-def _sha256(data: bytes) -> str:
-    from ..store import sha256_hex
-
-    return sha256_hex(data)
