@@ -39,14 +39,16 @@ def parse_table(span: TableSpan, warnings: list[str]) -> Table:
     value_keys: list[str] = []
     has_codes = False
     notes: list[str] = []
+    header: list[str] | None = None
     for region in span.regions:
-        grid = read_grid(region)
+        grid = read_grid(region, header)
         if grid is None:
             continue
         notes += grid.notes
         if not grid.columns:
             continue
         roles = assign_roles(span.number, grid.columns)
+        header = header or grid.header
         if columns is None:
             columns = _columns(grid.columns, roles)
             income_keys = [r.key for r in roles if r.key and r.side == "income"]

@@ -41,6 +41,7 @@ class TableSpan:
     compiler: str | None = None
     unit: str | None = None
     regions: list[Region] = field(default_factory=list)
+    ended: bool = False  # its 为空表 note or a following title closed it
 
 
 def match_title(line: Line) -> tuple[int, str] | None:
@@ -77,6 +78,8 @@ def find_tables(pages: list[PageLayout]) -> list[TableSpan]:
             found = match_title(lines[i])
             if found and _has_compiler_below(lines, i):
                 number, title = found
+                if current is not None:
+                    current.ended = True
                 current = TableSpan(number, title)
                 spans.append(current)
                 j = _compiler_index(lines, i)
@@ -84,23 +87,39 @@ def find_tables(pages: list[PageLayout]) -> list[TableSpan]:
                 cuts.append((j + 1 if j is not None else i + 1, current))
                 i = (j if j is not None else i) + 1
                 continue
-            if i == 0 or not cuts:
+            if i == 0 and current is not None and not cuts:
                 j = _compiler_index(lines, i, look=1)
-                if j is not None and current is not None and not cuts:
+                if j is not None:
                     # a continuation page repeats the compiler line and the column header
                     _read_compiler(current, lines, j)
                     cuts.append((j + 1, current))
                     i = j + 1
                     continue
+                if _continues_without_compiler(page, lines, current):
+                    cuts.append((0, current))
             i += 1
         for k, (start, span) in enumerate(cuts):
             if start >= len(lines):
                 continue
             end = _title_top(lines, cuts[k + 1][0]) if k + 1 < len(cuts) else page.height
             span.regions.append(Region(page, lines[start].top - 0.5, end))
+            if any("为空表" in ln.text for ln in lines[start:]):
+                span.ended = True
         if not cuts:
             current = None
     return spans
+
+
+_HEADING = re.compile(r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
+
+
+def _continues_without_compiler(page: PageLayout, lines: list[Line], current: TableSpan) -> bool:
+    """A page that goes on with the table of the previous page without repeating its compiler line: it
+    opens with ruled, column-aligned text rather than a heading, and the table had not ended."""
+    if not current.regions or current.regions[-1].page.number != page.number - 1 or current.ended:
+        return False
+    first = lines[0].text if lines else ""
+    return not _HEADING.match(first) and len(page.hrules) >= 3 and sum(len(ln.words) >= 3 for ln in lines[:8]) >= 2
 
 
 def _title_top(lines: list[Line], next_start: int) -> float:

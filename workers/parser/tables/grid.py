@@ -63,6 +63,7 @@ class Grid:
     columns: list[Column]
     rows: list[BodyRow]
     notes: list[str] = field(default_factory=list)  # sentences under the table (为空表 …)
+    header: list[str] = field(default_factory=list)  # the header's line texts, to recognise it when repeated
 
 
 def region_lines(region: Region) -> list[Line]:
@@ -78,13 +79,22 @@ def is_data_line(line: Line) -> bool:
     return any(_MONEY_PART.search(w.text) or _CODE.match(w.text) for w in line.words)
 
 
+def is_numbering_row(line: Line) -> bool:
+    """"※ ※ ※ 1 2 3 …": label columns marked ※, value columns numbered 1, 2, 3 … in order. (The tails
+    of figures wrapped in narrow columns, "7 0 6", are not.)"""
+    texts = [w.text for w in line.words]
+    numbers = [int(t) for t in texts if t.isdigit()]
+    return (len(texts) >= 3 and all(_NUMBERING.match(t) for t in texts)
+            and numbers == list(range(1, len(numbers) + 1)))
+
+
 def split_header(lines: list[Line]) -> int:
     """Index of the first body line (len(lines) when the table has no body).
 
     The numbering row (※ ※ 1 2 3 …) closes the header when printed; else the first line with a figure.
     """
     for i, line in enumerate(lines):
-        if len(line.words) >= 3 and all(_NUMBERING.match(w.text) for w in line.words):
+        if is_numbering_row(line):
             return i + 1
     for i, line in enumerate(lines):
         if is_data_line(line):
@@ -94,15 +104,20 @@ def split_header(lines: list[Line]) -> int:
 
 # ---- header blocks and columns ------------------------------------------------------------------
 
-def header_blocks(lines: list[Line]) -> list[Block]:
-    """Join header words into label blocks: vertically adjacent, horizontally overlapping words."""
+def header_blocks(lines: list[Line], hrules: list[Rule]) -> list[Block]:
+    """Join header words into label blocks: vertically adjacent, horizontally overlapping words with no
+    rule between them."""
     words = sorted((w for ln in lines for w in ln.words), key=lambda w: (w.top, w.x0))
     blocks: list[tuple[Block, float]] = []  # (block, font size)
+
+    def ruled_between(b: Block, w) -> bool:
+        return any(b.bottom - 1 <= r.top <= w.top + 1 and min(r.x1, w.x1) - max(r.x0, w.x0) > 0.5 for r in hrules)
+
     for w in words:
         for b, size in reversed(blocks):
             gap = w.top - b.bottom
             if -size * 0.3 <= gap <= size * 0.5 and min(b.x1, w.x1) - max(b.x0, w.x0) > -0.5 \
-                    and not _NUMBERING.match(w.text) and not _NUMBERING.match(b.text):
+                    and not _NUMBERING.match(w.text) and not _NUMBERING.match(b.text) and not ruled_between(b, w):
                 b.x0, b.x1 = min(b.x0, w.x0), max(b.x1, w.x1)
                 b.bottom = max(b.bottom, w.bottom)
                 b.text += w.text
@@ -116,12 +131,13 @@ def _overlaps(a: Block, x0: float, x1: float) -> bool:
     return min(a.x1, x1) - max(a.x0, x0) > 0.5
 
 
-def leaf_blocks(blocks: list[Block], hrules: list[Rule], header_bottom: float | None) -> list[Block]:
+def leaf_blocks(blocks: list[Block], hrules: list[Rule], header_bottom: float | None,
+                numbered: bool) -> list[Block]:
     """One block per column: the numbering row when printed; else the labels whose cell reaches the
     header's bottom rule (a group label has its own bottom rule above that); else, without rules,
     the blocks with nothing beneath them."""
     numbering = [b for b in blocks if _NUMBERING.match(b.text)]
-    if len(numbering) >= 3:
+    if numbered:
         return sorted(numbering, key=lambda b: b.xc)
     if header_bottom is not None:
         def grouped(b: Block) -> bool:
@@ -286,8 +302,9 @@ def make_cell(chars: list[Char]) -> Cell:
     return Cell(re.sub(r"\s+", "", spaced), spaced, all(c.bold for c in chars))
 
 
-def read_grid(region: Region) -> Grid | None:
-    """Columns and body rows of one page region of a table."""
+def read_grid(region: Region, repeated_header: list[str] | None = None) -> Grid | None:
+    """Columns and body rows of one page region of a table. On a continuation page the header repeats
+    the first page's: `repeated_header` (its line texts) marks where the header ends there."""
     lines = region_lines(region)
     if not lines:
         return None
@@ -308,12 +325,23 @@ def read_grid(region: Region) -> Grid | None:
         x0 = min(x0, min(r.x0 for r in frame))
         x1 = max(x1, max(r.x0 for r in frame))
     split = split_header(lines)
+    k = len(repeated_header or [])
+    if k and [ln.text for ln in lines[:k]] == repeated_header:
+        split = k
+    elif 0 < split < len(lines) and not is_numbering_row(lines[split - 1]):
+        # Without a numbering row, the header ends at the rule above the first figure: a wrapped name
+        # whose first line stands above that figure belongs to the body.
+        rules = [r.top for r in page.hrules if lines[0].bottom < r.top <= lines[split].top + 1
+                 and r.x1 - r.x0 >= (x1 - x0) * 0.5]
+        if rules:
+            split = next((i for i, ln in enumerate(lines) if (ln.top + ln.bottom) / 2 > max(rules)), split)
     header, body = lines[:split], lines[split:]
-    blocks = header_blocks(header)
+    blocks = header_blocks(header, page.hrules)
     first_body = body[0].top if body else region.bottom
     under = [r.top for r in page.hrules if (header[0].bottom if header else region.top) < r.top <= first_body
              and r.x1 - r.x0 > (x1 - x0) * 0.5]
-    leaves = leaf_blocks(blocks, page.hrules, max(under) if under else None)
+    leaves = leaf_blocks(blocks, page.hrules, max(under) if under else None,
+                         bool(header) and is_numbering_row(header[-1]))
     if not leaves:
         return Grid([], [], [" ".join(notes)] if notes else [])
     body_top = body[0].top - 1 if body else (header[-1].bottom if header else region.top)
@@ -354,7 +382,7 @@ def read_grid(region: Region) -> Grid | None:
                         per_col[k].append(c)
                         break
             rows.append(BodyRow(top, bottom, [make_cell(cs) for cs in per_col]))
-    return Grid(columns, rows, [" ".join(notes)] if notes else [])
+    return Grid(columns, rows, [" ".join(notes)] if notes else [], [ln.text for ln in header])
 
 
 def _is_prose(line: Line) -> bool:
