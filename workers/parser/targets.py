@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from ..model import DepartmentIndicator, DepartmentPerformance, Funds, Indicator, ProjectPerformance
-from .layout import PageLayout, Word
+from .layout import PageLayout, Rule, Word
 from .pages import is_page_number
 
 _TITLE = re.compile(r"(?:(?:部门|单位)整体|项目支出)绩效目标表")
@@ -96,18 +96,50 @@ def _continues(prev: PageLayout, page: PageLayout) -> bool:
 
 
 def find_target_pages(pages: list[PageLayout]) -> list[list[PageLayout]]:
-    """Group pages into performance-target tables: a titled page plus its untitled continuation pages."""
+    """Group pages into performance-target tables: a titled page plus its untitled continuation pages.
+
+    When tables share pages (a table starting under the text before it, or right after the end of the
+    previous table), each group holds the part of the page that belongs to its table: a PageLayout of
+    the same page number cut at the title lines."""
     groups: list[list[PageLayout]] = []
     current: list[PageLayout] | None = None
     for page in pages:
-        if _title_kind(page):
-            current = [page]
-            groups.append(current)
-        elif current is not None and _continues(current[-1], page):
-            current.append(page)
-        else:
-            current = None
+        for titled, region in _split_at_titles(page):
+            if titled:
+                current = [region]
+                groups.append(current)
+            elif current is not None and _continues(current[-1], region):
+                current.append(region)
+            else:
+                current = None
     return groups
+
+
+def _split_at_titles(page: PageLayout) -> list[tuple[bool, PageLayout]]:
+    """The page cut above each target-table title line: [(titled, part)], top to bottom."""
+    cuts = [ln.top - 1 for ln in page.lines if _TITLE.fullmatch(_clean(ln.text))]
+    if not cuts:
+        return [(False, page)]
+    if len(cuts) == 1 and not any(ln.bottom < cuts[0] for ln in page.lines):
+        return [(True, page)]
+    out = []
+    edges = [-INF, *cuts, INF]
+    for i, (top, bottom) in enumerate(zip(edges, edges[1:], strict=False)):
+        part = _crop(page, top, bottom)
+        if part.lines or i > 0:
+            out.append((i > 0, part))
+    return out
+
+
+def _crop(page: PageLayout, top: float, bottom: float) -> PageLayout:
+    """The part of a page between two heights (its text, rules and rule pieces)."""
+    return PageLayout(
+        page.number, page.width, page.height,
+        [c for c in page.chars if top <= c.yc < bottom],
+        [ln for ln in page.lines if top <= (ln.top + ln.bottom) / 2 < bottom],
+        [r for r in page.hrules if top <= r.top < bottom],
+        [Rule(r.x0, max(r.top, top), r.x1, min(r.bottom, bottom)) for r in page.vrules
+         if r.bottom > top and r.top < bottom])
 
 
 # ---- text pieces -------------------------------------------------------------------------------------
@@ -422,8 +454,9 @@ class Header:
     top: float
     bottom: float
     fields: list[str]         # column fields, left to right
-    bounds: list[float]       # x boundaries between the columns (len(fields) - 1)
+    bounds: list[float]       # x boundaries between the columns (len(fields) - 1), on the header's page
     segs: list[Seg]
+    centres: list[float] = field(default_factory=list)  # x centre of each column's header cell
 
 
 def _find_header(segs: list[Seg], size: float, lead: float) -> Header | None:
@@ -474,7 +507,7 @@ def _find_header(segs: list[Seg], size: float, lead: float) -> Header | None:
         body = [s for s in segs if s.top > bottom - 0.5]
         centres = [sum(s.xc for s in c) / len(c) for _, c in cells]
         bounds = _gutters(centres, hsegs + body)
-        return Header(top, bottom, fields, bounds, hsegs)
+        return Header(top, bottom, fields, bounds, hsegs, centres)
     return None
 
 
@@ -617,10 +650,13 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
                     open_top: dict[str, str] | None = None
                     ) -> tuple[list[_Row], dict[str, list[str]], set[str]]:
     """One page's indicator rows (level labels resolved to block texts, None where the page shows no
-    label; rows before the first label of a continuation page are marked for carrying over), plus the
-    text continuing the previous page's last row."""
+    label; rows before the first label of a continuation page are marked for carrying over), the text
+    continuing the previous page's last row (by field), and the level fields whose last label reaches
+    the bottom of the page (its cell may go on over the page break: `open_top` on the next page)."""
     open_top = open_top or {}
-    cols = _split_columns(segs, header.bounds)
+    # the gutters between the columns, from this page's text (the header's page may hold no rows)
+    bounds = _gutters(header.centres, header.segs + segs) if segs else header.bounds
+    cols = _split_columns(segs, bounds)
     idx = {f: i for i, f in enumerate(header.fields)}
     level_cols = [idx[f] for f in ("level1", "level2") if f in idx]
     value_cols = [i for i in range(len(header.fields)) if i not in level_cols]
@@ -854,7 +890,8 @@ def _parse_group(group: list[PageLayout]) -> _Parsed:
                     # the same label in separate cells of neighbouring rows: that column is not merged
                     if getattr(row, f) and getattr(row, f) == getattr(prev, f) and row.cell[f] != prev.cell[f]:
                         unmerged.add(f)
-            l1_carried = row.level1 is None and row.carry.get("level1", True) and "level1" not in unmerged
+            l1_carried = "level1" not in header.fields or (
+                row.level1 is None and row.carry.get("level1", False) and "level1" not in unmerged)
             if l1_carried:
                 row.level1 = last_l1
             # a level-2 cell is nested in its level-1 cell: it only carries over with it
