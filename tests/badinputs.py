@@ -23,6 +23,7 @@ builds nothing; each case is built on first call and memoised, and all build in 
 | self_reference       | an object that is a reference to itself, as /Resources    | corrupt                    |
 | huge_tounicode_range | ToUnicode CMap `bfrange <00000000> <FFFFFFFF>` (4 billion)  | corrupt                    |
 | huge_cid_widths      | CID font /W `[0 4000000000 500]` (4 billion widths)       | corrupt                    |
+| form_xobject_bomb     | forms drawing forms 10× over, 9 deep: 10^9 draws, 2 KiB   | too_large                  |
 | deep_page_tree       | a page under 5,000 nested Pages nodes (Python recursion)  | corrupt                    |
 | not_a_budget         | an English report made with reportlab                     | parses with warnings       |
 
@@ -268,6 +269,21 @@ def huge_cid_widths() -> bytes:
         b" /W [0 4000000000 500] >>")
 
 
+def form_xobject_bomb() -> bytes:
+    """The page draws form X ten times; each form draws the next ten times; nine levels deep."""
+    levels = 9
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>", FONT,
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R"
+            b" /Resources << /XObject << /X 6 0 R >> >> >>", stream(b"/X Do " * 10)]
+    for level in range(levels):
+        if level < levels - 1:
+            body, res = b"/X Do " * 10, b"/XObject << /X %d 0 R >>" % (7 + level)
+        else:
+            body, res = b"BT /F1 1 Tf (a) Tj ET", b"/Font << /F1 3 0 R >>"
+        objs.append(stream(body, b"/Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << %s >>" % res))
+    return raw_pdf(objs)
+
+
 def deep_page_tree() -> bytes:
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>"]
     objs += [b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % (number + 1) for number in range(2, 5002)]
@@ -294,6 +310,7 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {
     "circular_page_tree": (circular_page_tree, PARSES),
     "self_reference": (self_reference, "corrupt"),
     "deep_page_tree": (deep_page_tree, "corrupt"),
+    "form_xobject_bomb": (form_xobject_bomb, "too_large"),
     "huge_tounicode_range": (huge_tounicode_range, "corrupt"),
     "huge_cid_widths": (huge_cid_widths, "corrupt"),
     "not_a_budget": (not_a_budget, PARSES),

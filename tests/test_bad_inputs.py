@@ -25,7 +25,7 @@ from workers.parser.settings import LIMITS
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_PDF = ROOT / "tests" / "fixtures" / "corpus" / "tekes-2025.public-docx.pdf"
 RISKY = {"deflate_bomb", "blank_pages_2000", "over_page_limit", "self_reference", "circular_page_tree",
-         "huge_tounicode_range", "huge_cid_widths", "deep_page_tree"}
+         "huge_tounicode_range", "huge_cid_widths", "deep_page_tree", "form_xobject_bomb"}
 # deflate_bomb has its own test below (kind, message and peak memory from one subprocess run).
 SUBPROCESS_TIMEOUT = 300  # generous: each case takes a second or two; this only stops a hang
 CHILD_MEMORY_CEILING = 2 << 30  # address-space limit for the child, so a broken guard cannot eat the host

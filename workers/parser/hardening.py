@@ -4,11 +4,14 @@ pdfminer has no hooks for this, so `install()` patches it in place (once, from p
 counts work against a per-document budget that `reset()` starts afresh, and raises a ParseError
 when it runs out. The counts are per process: one parse at a time, as the worker runs them.
 
-- Stream decoding (Flate, LZW) inflates in one call with no size limit: a 50 KB file can inflate
+- Stream decoding (Flate, LZW, RunLength) inflates in one call with no size limit: a 50 KB file can inflate
   to gigabytes. Here streams inflate in chunks, counted against LIMITS.max_inflated_bytes.
 - Font tables expand ranges entry by entry (ToUnicode `bfrange <0000> <FFFFFFFF>`, /W
   `0 99999999999 500`): four billion dictionary entries from one line. Counted against
   LIMITS.max_font_table_entries.
+- Content streams are interpreted in pure Python (~0.1-1 MB/s), and a form XObject is interpreted
+  again every time it is drawn: forms drawing forms ten times over, nine deep, is a billion
+  draws from a 2 KB file. Bytes interpreted are counted against LIMITS.max_content_bytes.
 - resolve1 follows `while x is a reference`, so `5 0 obj 5 0 R endobj` spins forever. Here a
   chain of references longer than a few hops is a damaged file.
 """
@@ -22,6 +25,7 @@ import pdfminer.cmapdb
 import pdfminer.pdffont
 import pdfminer.pdftypes
 from pdfminer.lzw import LZWDecoder
+from pdfminer.pdfinterp import PDFContentParser
 from pdfminer.pdftypes import PDFObjectNotFound, PDFObjRef
 
 from .errors import CorruptPdf, TooLarge
@@ -29,11 +33,13 @@ from .settings import LIMITS
 
 _CHUNK = 1 << 20
 _MAX_REF_HOPS = 32
+_MIN_STREAM_COST = 4096
 
 
 class _Budget:
     inflated = 0
     table_entries = 0
+    content = 0
 
 
 _budget = _Budget()
@@ -42,6 +48,7 @@ _budget = _Budget()
 def reset() -> None:
     _budget.inflated = 0
     _budget.table_entries = 0
+    _budget.content = 0
 
 
 def _count_inflated(n: int) -> None:
@@ -59,6 +66,15 @@ def _count_table_entries(n: int) -> None:
         raise CorruptPdf(
             "The PDF is damaged or hostile: its fonts declare far more characters than any document "
             "uses; re-export the file."
+        )
+
+
+def _count_content(n: int) -> None:
+    _budget.content += n
+    if _budget.content > LIMITS.max_content_bytes:
+        raise TooLarge(
+            f"The PDF's pages hold more than {LIMITS.max_content_bytes >> 20} MB of drawing instructions "
+            "(or draw the same figure millions of times); it cannot be read in reasonable time."
         )
 
 
@@ -96,6 +112,36 @@ def _lzwdecode(data: bytes) -> bytes:
         _count_inflated(len(chunk))
         out.append(chunk)
     return b"".join(out)
+
+
+def _rldecode(data: bytes) -> bytes:
+    """RunLengthDecode (PDF 1.7, 7.4.5) into a bytearray, counted; pdfminer's builds a list of ints."""
+    out = bytearray()
+    i, counted = 0, 0
+    while i < len(data) and data[i] != 128:
+        length, i = data[i], i + 1
+        if length < 128:
+            out += data[i:i + length + 1]
+            i += length + 1
+        elif i < len(data):
+            out += data[i:i + 1] * (257 - length)
+            i += 1
+        if len(out) - counted >= _CHUNK:
+            _count_inflated(len(out) - counted)
+            counted = len(out)
+    _count_inflated(len(out) - counted)
+    return bytes(out)
+
+
+def _counted_fillfp(fillfp):
+    def counted(self):
+        opened = fillfp(self)
+        if opened:  # a content stream (the page's, or a form's, each time it is drawn) starts here
+            # Even an empty stream costs: each form drawn sets up an interpreter of its own.
+            _count_content(max(self.fp.getbuffer().nbytes, _MIN_STREAM_COST))
+        return opened
+
+    return counted
 
 
 def _resolve(ref, default=None):
@@ -150,6 +196,8 @@ def install() -> None:
     pdfminer.pdftypes._budget_guarded = True
     pdfminer.pdftypes.zlib = _Zlib  # type: ignore[assignment]
     pdfminer.pdftypes.lzwdecode = _lzwdecode  # type: ignore[assignment]
+    pdfminer.pdftypes.rldecode = _rldecode  # type: ignore[assignment]
+    PDFContentParser.fillfp = _counted_fillfp(PDFContentParser.fillfp)  # type: ignore[method-assign]
     PDFObjRef.resolve = _resolve  # type: ignore[method-assign]
     cmapdb = pdfminer.cmapdb
     cmapdb.CMapBase.add_cid2unichr = _counted(cmapdb.CMapBase.add_cid2unichr)  # type: ignore[method-assign]

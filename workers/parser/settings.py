@@ -34,6 +34,10 @@ class LimitSettings:
     # entries than this in total: a complete CJK font has ~30,000 characters; a corpus file uses at most
     # 1,100 entries over all its fonts. One hostile range line can declare four billion.
     max_font_table_entries: int = 500_000
+    # Refuse a document once this many bytes of page content (drawing instructions, including a form
+    # each time it is drawn) have been interpreted: pdfminer reads 0.1-1 MB/s of it. A corpus file has
+    # about 0.9 MB (17 KB a page, at most 66 KB): 2,000 such pages (LIMITS.max_pages) are 34 MB.
+    max_content_bytes: int = 48 << 20
     # A PDF's last %%EOF must lie this close to the end (writers may append a little junk after it).
     eof_search_bytes: int = 4096
 
