@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import msgspec
 import pytest
 
-from service.schemas import DocumentList, DocumentStatus, UploadAccepted
+from service.schemas import DepartmentEntry, DocumentList, DocumentStatus, Health, Readiness, UploadAccepted
 from workers.model import BudgetDocument, Carryover, Check, Department, DepartmentPerformance, Project, Table
 
 from .conftest import upload, wait_finished
@@ -145,9 +145,20 @@ def test_list_filters_by_department_and_year(client, parsed):
 
 
 def test_departments_index_lists_every_parsed_department_year(client, parsed):
-    index = client.get("/v1/departments").json()
-    seen = {(entry["name"], year["year"]): year for entry in index for year in entry["years"]}
+    index = decode(client.get("/v1/departments"), list[DepartmentEntry])
+    seen = {(entry.name, year.year): year for entry in index for year in entry.years}
     for doc_id, (_, status) in parsed.items():
         dept = status.department
         if dept and dept.name and dept.year is not None:
-            assert doc_id in seen[(dept.name, dept.year)]["documents"]
+            assert doc_id in seen[(dept.name, dept.year)].documents
+            latest = decode(client.get(f"/v1/departments/{dept.name}/{dept.year}"), BudgetDocument)
+            assert latest.id == seen[(dept.name, dept.year)].latest
+
+
+def test_operations_endpoints(client):
+    assert decode(client.get("/healthz"), Health).status == "ok"
+    ready = decode(client.get("/readyz"), Readiness)
+    assert ready.redis and ready.workers >= 1
+    page = client.get("/schema")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert client.get("/schema/openapi.json").json()["openapi"].startswith("3.1")

@@ -91,15 +91,15 @@ def test_413_while_streaming_without_length(client):
     def chunks():
         nonlocal sent
         yield b"%PDF-1.4\n"
-        for _ in range(64):  # 4 MB in 64 KiB pieces, no Content-Length
+        for _ in range(1024):  # 64 MB in 64 KiB pieces, no Content-Length
             sent += 65536
             yield b"0" * 65536
 
     try:
         response = client.post("/v1/documents", content=chunks(), headers={"Content-Type": "application/pdf"})
     except httpx.TransportError:
-        # The server may close the connection after answering 413 before the client finished sending.
-        assert sent < 4 * 1024 * 1024
+        # The server answered 413 and closed the connection before the client finished sending.
+        assert sent < 64 * 1024 * 1024
         return
     assert_problem(response, 413)
 
