@@ -569,7 +569,7 @@ def _row_centres(cols: dict[int, list[Seg]], value_cols: list[int], lead: float)
 
 
 def _fit_spans(blocks: list[Block], bounds: list[float], continued: bool, lead: float, empty: float,
-               open_end: bool = False) -> list[int | None]:
+               open_end: bool = False, parent: list[int | None] | None = None) -> list[int | None]:
     """Assign merged-cell labels (blocks, top to bottom) to runs of rows (row k spans bounds[k]..bounds[k+1])
     so that each label is centred on its run. Returns, per row, the index of its label block (None: no
     label; rows before the first label of a continuation page also get None). `empty` is the cost of
@@ -593,6 +593,8 @@ def _fit_spans(blocks: list[Block], bounds: list[float], continued: bool, lead: 
                 continue
             b = blocks[j - 1]
             for s in range(r - 1, -1, -1):
+                if parent is not None and parent[s] != parent[r - 1]:
+                    break  # a level-2 cell stays inside its level-1 cell
                 if G[s][j - 1] == INF:
                     continue
                 top, bottom = bounds[s], bounds[r]
@@ -742,7 +744,8 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
                 # level-1 cells are hardly ever blank; level-2 ones sometimes are
                 level1 = field_name == "level1"
                 empty = lead * (1.0 if level1 else 0.6)
-                spans = _fit_spans(blocks, bounds, continued, lead, empty, open_end and level1)
+                parent = None if level1 else [row.cell.get("level1") for row in rows]
+                spans = _fit_spans(blocks, bounds, continued, lead, empty, open_end and level1, parent)
                 if field_name in open_top and blocks and 0 in spans:
                     rows0 = [k for k, j in enumerate(spans) if j == 0]
                     if abs((bounds[rows0[0]] + bounds[rows0[-1] + 1]) / 2 - blocks[0].yc) > lead * 0.4 or \
@@ -750,7 +753,7 @@ def _indicator_rows(segs: list[Seg], header: Header, top: float | None, bottom: 
                         # text flowing on from the previous page's cell (not centred on any rows)
                         carried[field_name] = [_clean(s.text) for s in blocks[0].segs]
                         blocks = blocks[1:]
-                        spans = _fit_spans(blocks, bounds, continued, lead, empty, open_end and level1)
+                        spans = _fit_spans(blocks, bounds, continued, lead, empty, open_end and level1, parent)
                 if blocks and blocks[-1].bottom >= bounds[-1] - lead * 0.6:
                     touches.add(field_name)
                 if open_end:
