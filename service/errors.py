@@ -10,6 +10,7 @@ import logging
 from http import HTTPStatus
 
 import msgspec
+import redis
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
@@ -91,7 +92,14 @@ def internal_error(request: Request, exc: Exception) -> Response:
     return _response(500, body)
 
 
-EXCEPTION_HANDLERS = {HTTPException: http_error, Exception: internal_error}
+def redis_unavailable(request: Request, exc: redis.RedisError) -> Response:
+    log.warning("Redis error on %s %s: %s", request.method, request.url.path, exc)
+    body = Problem(title=_title(503), status=503, kind="redis_down",
+                   detail="The document store (Redis) is not reachable; try again shortly.")
+    return _response(503, body, {"Retry-After": "5"})
+
+
+EXCEPTION_HANDLERS = {HTTPException: http_error, redis.RedisError: redis_unavailable, Exception: internal_error}
 
 _MEANING = {
     400: "Malformed request.",

@@ -193,3 +193,14 @@ def test_filenames_are_sanitised_before_stored_and_echoed(client):
     assert response.status_code == 202
     status = client.get(f"/v1/documents/{response.json()['id']}").json()
     assert status["filename"] == "pass_script_wd.pdf"
+
+
+def test_503_when_redis_is_unreachable(stack, tmp_path):
+    api = stack.start_api(REDIS_URL=f"unix://{tmp_path}/nothing-here.sock")
+    try:
+        assert api.client.get("/healthz").status_code == 200  # the process itself is up
+        assert_problem(api.client.get("/readyz"), 503, "redis_down")
+        assert_problem(api.client.get("/v1/documents"), 503, "redis_down")
+        assert_problem(upload(api.client, tiny_pdf()), 503, "redis_down")
+    finally:
+        stack.stop(api.process)
