@@ -1,31 +1,32 @@
 """Hostile and broken inputs for the parser, each built in code (never downloaded), as bytes.
 
 Every builder is a zero-argument function returning the bytes of one upload. Importing this module
-builds nothing; each case is built on first call and memoised, and all build in well under a second.
+builds nothing; each case is built when called (the costlier ones once, then memoised), and every
+one builds in well under a second.
 `CASES` maps a case name to (builder, expected outcome). Expected outcomes:
 
-| case                 | what it is                                                | outcome                    |
-|----------------------|-----------------------------------------------------------|----------------------------|
-| empty                | zero bytes                                                | not_a_pdf                  |
-| random_bytes         | 64 KiB of random bytes                                    | not_a_pdf                  |
-| html_named_pdf       | an HTML error page saved as .pdf                          | not_a_pdf                  |
-| pdf_header_only      | "%PDF-1.7" and nothing else                               | corrupt                    |
-| truncated            | a valid multi-page PDF cut in half                        | corrupt                    |
-| damaged_page         | sound structure; the page's content stream is undecodable | corrupt                    |
-| user_password        | encrypted, needs a password to open (AES-128)             | encrypted                  |
-| owner_password_only  | encrypted with only an owner password (opens without one) | parses with warnings       |
-| scanned              | one page holding only an image, no text                   | no_text_layer              |
-| zero_pages           | a valid file whose page tree is empty                     | no_pages                   |
-| blank_pages_2000     | 2,000 blank pages (the page limit)                        | no_text_layer              |
-| over_page_limit      | one page more than LIMITS.max_pages                       | too_large                  |
-| deflate_bomb         | ~50 KiB file whose content stream inflates to 4 GiB       | too_large                  |
-| circular_page_tree   | a Pages node listing itself (and a loop via a child node) | parses with warnings       |
-| self_reference       | an object that is a reference to itself, as /Resources    | corrupt                    |
-| huge_tounicode_range | ToUnicode CMap `bfrange <00000000> <FFFFFFFF>` (4 billion)  | corrupt                    |
-| huge_cid_widths      | CID font /W `[0 4000000000 500]` (4 billion widths)       | corrupt                    |
-| form_xobject_bomb     | forms drawing forms 10× over, 9 deep: 10^9 draws, 2 KiB   | too_large                  |
-| deep_page_tree       | a page under 5,000 nested Pages nodes (Python recursion)  | corrupt                    |
-| not_a_budget         | an English report made with reportlab                     | parses with warnings       |
+| case                 | what it is                                                | outcome              |
+|----------------------|-----------------------------------------------------------|----------------------|
+| empty                | zero bytes                                                | not_a_pdf            |
+| random_bytes         | 64 KiB of random bytes                                    | not_a_pdf            |
+| html_named_pdf       | an HTML error page saved as .pdf                          | not_a_pdf            |
+| pdf_header_only      | "%PDF-1.7" and nothing else                               | corrupt              |
+| truncated            | a valid multi-page PDF cut in half (no %%EOF)             | corrupt              |
+| damaged_page         | sound structure; the page's content stream is undecodable | corrupt              |
+| user_password        | encrypted, needs a password to open (AES-128)             | encrypted            |
+| owner_password_only  | encrypted with only an owner password (opens without one) | parses with warnings |
+| scanned              | one page holding only an image, no text                   | no_text_layer        |
+| zero_pages           | a valid file whose page tree is empty                     | no_pages             |
+| blank_pages_2000     | 2,000 blank pages (the page limit)                        | no_text_layer        |
+| over_page_limit      | one page more than LIMITS.max_pages                       | too_large            |
+| deflate_bomb         | ~50 KiB file whose content stream inflates to 4 GiB       | too_large            |
+| circular_page_tree   | a Pages node listing itself (and a loop via a child node) | parses with warnings |
+| self_reference       | an object that is a reference to itself, as /Resources    | corrupt              |
+| huge_tounicode_range | ToUnicode CMap `bfrange <00000000> <FFFFFFFF>`: 4 billion | corrupt              |
+| huge_cid_widths      | CID font /W `[0 4000000000 500]` (4 billion widths)       | corrupt              |
+| form_xobject_bomb    | forms drawing forms 10× over, 9 deep: 10^9 draws, 2 KiB   | too_large            |
+| deep_page_tree       | a page under 5,000 nested Pages nodes (Python recursion)  | corrupt              |
+| not_a_budget         | an English report made with reportlab                     | parses with warnings |
 
 "parses with warnings": parse_pdf returns a BudgetDocument with no tables; the service adds the
 warning that nothing budget-like was found.

@@ -1,8 +1,8 @@
 """Fuzz the parser with mutated corpus PDFs: the only acceptable outcomes are a BudgetDocument or a ParseError.
 
 Mutations (applied one to four at a time): flip a byte, insert bytes or a PDF token, delete a
-range, truncate, splice in a range of another seed. Seeds are the corpus PDFs, each also cut down
-to its first pages (a small seed parses in a fraction of a second, so many more mutants get tried).
+range, truncate, splice in a range of another seed. Seeds are the corpus PDFs, mostly cut down to
+their first pages (a small seed parses in a fraction of a second, so many more mutants get tried).
 
 Short run: tests/test_fuzz.py (hypothesis, part of the normal suite).
 Long run:  python -m tests.fuzz_parser --long [--iterations N] [--seed S]
@@ -42,23 +42,33 @@ class Hang(BaseException):
 
 @functools.cache
 def seeds() -> tuple[bytes, ...]:
-    """The corpus PDFs, plus each cut to its first pages by pypdf (a different writer's layout, too)."""
+    """Each corpus PDF cut to its first pages by pypdf, as is and with its streams uncompressed (so
+    mutations land in content operators, CMaps and fonts, not only in deflate data); then the full files.
+    """
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import StreamObject
 
     full = [p.read_bytes() for p in sorted(CORPUS.glob("*.pdf"))]
     small = []
-    for data in full:
-        writer = PdfWriter()
-        for page in PdfReader(io.BytesIO(data)).pages[:SMALL_SEED_PAGES]:
-            writer.add_page(page)
-        buf = io.BytesIO()
-        writer.write(buf)
-        small.append(buf.getvalue())
+    for uncompress in (False, True):
+        for data in full:
+            writer = PdfWriter()
+            for page in PdfReader(io.BytesIO(data)).pages[:SMALL_SEED_PAGES]:
+                writer.add_page(page)
+            for obj in writer._objects if uncompress else ():
+                if isinstance(obj, StreamObject) and obj.get("/Filter") == "/FlateDecode":
+                    decoded = obj.get_data()
+                    del obj["/Filter"]
+                    obj.pop("/DecodeParms", None)
+                    obj._data = decoded
+            buf = io.BytesIO()
+            writer.write(buf)
+            small.append(buf.getvalue())
     return tuple(small + full)
 
 
 def small_seed_indexes() -> range:
-    return range(len(seeds()) // 2)
+    return range(len(seeds()) * 2 // 3)
 
 
 # ---- mutations: plain tuples, so hypothesis and the random long run share them -------------------
