@@ -4,8 +4,8 @@ pdfminer has no hooks for this, so `install()` patches it in place (once, from p
 counts work against a per-document budget that `reset()` starts afresh, and raises a ParseError
 when it runs out. The counts are per process: one parse at a time, as the worker runs them.
 
-- Stream decoding (Flate, LZW, RunLength) inflates in one call with no size limit: a 50 KB file can inflate
-  to gigabytes. Here streams inflate in chunks, counted against LIMITS.max_inflated_bytes.
+- Stream decoding (Flate, LZW, RunLength) inflates in one call with no size limit: a 50 KB file
+  can inflate to gigabytes. Here streams inflate in chunks, counted against LIMITS.max_inflated_bytes.
 - Font tables expand ranges entry by entry (ToUnicode `bfrange <0000> <FFFFFFFF>`, /W
   `0 99999999999 500`): four billion dictionary entries from one line. Counted against
   LIMITS.max_font_table_entries.
