@@ -12,7 +12,9 @@ rules only or with just an outer frame parse the same way:
   are then split into cells centred on those rows; merged level-1/level-2 cells are fitted to the run of
   rows they are centred on (`_fit_spans`) and carried down to each row of the run.
 - a table continues on following untitled pages whose table frame lines up with the previous page's;
-  a row split over a page break (no weight and no target on the next page) is joined back to its row.
+  a page holding the end of one table and the start of another (or text before a title) is cut at
+  the title line. A row split over a page break (its part on the next page has no weight) is joined
+  back to its row; label text that Word/LibreOffice lets flow over the break is joined to its label.
 """
 
 from __future__ import annotations
