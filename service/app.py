@@ -93,18 +93,25 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """Cross-origin access only for CORS_ORIGINS; none at all when it is unset."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(allow_origins=list(settings.cors_origins), allow_headers=["X-API-Key", "Content-Type"],
+                      allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+                      expose_headers=["Location", "Retry-After", "Content-Disposition"])
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     v1 = Router(path="/v1", guards=[require_api_key],
                 route_handlers=[DocumentController, DepartmentController])
-    cors = CORSConfig(allow_origins=list(settings.cors_origins), allow_headers=["X-API-Key", "Content-Type"],
-                      allow_methods=["GET", "POST", "DELETE", "OPTIONS"]) if settings.cors_origins else None
     return Litestar(
         route_handlers=[v1, healthz, readyz, metrics],
         dependencies={"store": Provide(_provide_store, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
-        cors_config=cors,
+        cors_config=cors_config(settings),
         request_max_body_size=settings.max_upload_bytes + MULTIPART_OVERHEAD,
         state=State({"settings": settings}),
         on_startup=[_startup],

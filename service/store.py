@@ -23,7 +23,6 @@ import msgspec
 import redis
 from rq import Queue
 from rq.callbacks import Callback
-from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.worker import Worker
 
@@ -392,7 +391,11 @@ class Store:
                 return "skipped"  # someone else (a worker or another API process) changed it first
 
     def reap(self) -> dict[str, str]:
-        """Re-enqueue documents whose worker died; returns {id: outcome} for those acted on."""
+        """Re-enqueue documents whose worker died; returns {id: outcome} for those acted on.
+
+        Looks at documents queued or parsing only: parsing without a lease means the worker died;
+        queued whose RQ job is gone or failed means the job was lost before it started.
+        """
         k = self.keys
         ids = [i.decode() for i in self.redis.smembers(k.active)]
         pipe = self.redis.pipeline(transaction=False)
@@ -400,31 +403,29 @@ class Store:
             pipe.hmget(k.document(doc_id), "status", "job_id")
             pipe.exists(k.lease(doc_id))
         answers = pipe.execute()
+        states = {doc_id: (answers[2 * i], answers[2 * i + 1]) for i, doc_id in enumerate(ids)}
+        queued = [(doc_id, job_id.decode()) for doc_id, ((status, job_id), _) in states.items()
+                  if status == QUEUED.encode() and job_id]
+        pipe = self.redis.pipeline(transaction=False)
+        for _, job_id in queued:
+            pipe.hget(Job.key_for(job_id), "status")
+        lost = {doc_id for (doc_id, _), status in zip(queued, pipe.execute(), strict=True)
+                if status is None or status.decode() in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)}
         acted = {}
-        for index, doc_id in enumerate(ids):
-            (status, job_id), has_lease = answers[2 * index], answers[2 * index + 1]
-            if status is None:  # deleted
+        for doc_id, ((status, job_id), has_lease) in states.items():
+            if status is None:  # deleted meanwhile
                 self.redis.srem(k.active, doc_id)
                 continue
-            status, job_id = status.decode(), (job_id or b"").decode()
-            if status == PARSING and not has_lease:
-                outcome = self.requeue_or_fail(doc_id, job_id, "the worker stopped responding",
-                                               only_if_lease_lapsed=True)
-            elif status == QUEUED and self._job_lost(job_id):
-                outcome = self.requeue_or_fail(doc_id, job_id, "the parse job was lost",
-                                               only_if_lease_lapsed=True)
+            if status == PARSING.encode() and not has_lease:
+                reason = "the worker stopped responding"
+            elif doc_id in lost:
+                reason = "the parse job was lost"
             else:
                 continue
+            outcome = self.requeue_or_fail(doc_id, (job_id or b"").decode(), reason, only_if_lease_lapsed=True)
             if outcome != "skipped":
                 acted[doc_id] = outcome
         return acted
-
-    def _job_lost(self, job_id: str) -> bool:
-        try:
-            status = Job.fetch(job_id, connection=self.redis).get_status()
-        except NoSuchJobError:
-            return True
-        return status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
     # --- deleting ------------------------------------------------------------------------------------
 
@@ -459,6 +460,18 @@ class Store:
         pipe.hincrby(self.keys.metrics, "pages_parsed_total", pages)
         pipe.hincrby(self.keys.metrics, f"parses_total:{outcome}", 1)
         pipe.execute()
+
+    def status_counts(self) -> dict[str, int]:
+        """How many documents are in each status."""
+        ids = self.redis.zrange(self.keys.documents, 0, -1)
+        pipe = self.redis.pipeline(transaction=False)
+        for doc_id in ids:
+            pipe.hget(self.keys.document(doc_id.decode()), "status")
+        counts = dict.fromkeys(STATUSES, 0)
+        for status in pipe.execute():
+            if status is not None and status.decode() in counts:
+                counts[status.decode()] += 1
+        return counts
 
     def metric_counters(self) -> dict[str, float]:
         return {k.decode(): float(v) for k, v in self.redis.hgetall(self.keys.metrics).items()}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 from datetime import UTC, datetime
 
+import msgspec
 from litestar import Request, Response
 from litestar.enums import MediaType
 
@@ -34,7 +34,7 @@ def status_view(record: DocumentRecord) -> DocumentStatus:
     department = None
     if record.department_name or record.department_year is not None:
         department = DepartmentRef(name=record.department_name, year=record.department_year)
-    counts = DocumentCounts(**json.loads(record.counts)) if record.counts else None
+    counts = msgspec.json.decode(record.counts, type=DocumentCounts) if record.counts else None
     return DocumentStatus(
         id=record.id, filename=record.filename, status=record.status, error=record.error,
         error_kind=record.error_kind, submitted_at=_when(record.submitted_at), started_at=_when(record.started_at),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -180,3 +181,16 @@ def test_embedded_redis_keeps_data_across_restarts(tmp_path):
 
 def redis_embedded_client(data_dir) -> redis.Redis:
     return redis.Redis.from_url(redis_embedded.url_for(data_dir))
+
+
+def test_a_queued_document_whose_job_vanished_is_enqueued_again(stack):
+    store = _store_on_idle_queue(stack)
+    record, _ = store.submit(tiny_pdf(), "lost.pdf", PARSER_VERSION)
+    store.queue.fetch_job(record.job_id).delete()  # as if the job were lost before any worker took it
+    store.reap()  # (the test API's own reaper may get there first; either way the outcome is the same)
+    deadline = time.monotonic() + 10
+    while (now := store.get(record.id)).job_id == record.job_id and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert now.job_id != record.job_id and now.status == "queued" and now.attempts == 2
+    assert now.job_id in store.queue.job_ids  # back on the queue the document came from
+    assert store.redis.exists(store.keys.pdf(record.id))  # the upload is still there

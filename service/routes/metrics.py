@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from litestar import Response, get
 
 from ..store import PARSE_SECONDS_BUCKETS, STATUSES
@@ -12,7 +10,7 @@ from . import StoreDep
 
 def render(store: StoreDep) -> str:
     counters = store.metric_counters()
-    by_status = Counter(r.status for r in store.all_records())
+    by_status = store.status_counts()
     lines = ["# HELP bd_documents Documents by status.", "# TYPE bd_documents gauge"]
     lines += [f'bd_documents{{status="{s}"}} {by_status.get(s, 0)}' for s in STATUSES]
     lines += ["# HELP bd_parse_seconds Wall-clock seconds per parse.", "# TYPE bd_parse_seconds histogram"]
