@@ -6,6 +6,8 @@ import json
 from functools import cache
 from pathlib import Path
 
+import msgspec
+
 from workers.model import BudgetDocument
 from workers.parser import parse_pdf
 
@@ -36,3 +38,11 @@ def parsed(name: str) -> BudgetDocument:
 @cache
 def truth(name: str) -> dict:
     return json.loads(PAIRS[name][1].read_text(encoding="utf-8"))
+
+
+def truth_document(stem: str) -> BudgetDocument:
+    """A corpus truth (`tekes-2025`, `xj-hrss-2025`) as the model (its table pages are null: made [])."""
+    data = json.loads((FIXTURES / "corpus" / f"{stem}.truth.json").read_text(encoding="utf-8"))
+    for table in data["tables"]:
+        table["pages"] = table.get("pages") or []
+    return msgspec.convert(data, BudgetDocument)

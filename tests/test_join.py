@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import msgspec
 import pytest
 
+from tests.documents import truth_document
 from workers.model import (
     BudgetDocument,
     Carryover,
@@ -31,11 +30,7 @@ DOCS = ["tekes-2025", "xj-hrss-2025"]
 
 
 def load(name: str) -> BudgetDocument:
-    data = json.loads((CORPUS / f"{name}.truth.json").read_text(encoding="utf-8"))
-    for table in data["tables"]:
-        table["pages"] = table.get("pages") or []
-    data["pages"] = []
-    return msgspec.convert(data, BudgetDocument)
+    return truth_document(name)
 
 
 def table(doc: BudgetDocument, number: int) -> Table:

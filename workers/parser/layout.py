@@ -11,15 +11,14 @@ from dataclasses import dataclass, field
 from .settings import LAYOUT, LayoutSettings
 
 
-@dataclass(slots=True)
-class Char:
-    text: str
+class Box:
+    """Centre of anything with x0, x1, top, bottom (chars, words, header blocks)."""
+
+    __slots__ = ()
     x0: float
     x1: float
     top: float
     bottom: float
-    size: float
-    bold: bool = False
 
     @property
     def xc(self) -> float:
@@ -31,7 +30,18 @@ class Char:
 
 
 @dataclass(slots=True)
-class Word:
+class Char(Box):
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool = False
+
+
+@dataclass(slots=True)
+class Word(Box):
     """A run of characters on one text line with no gap wider than a fraction of the font size."""
 
     text: str
@@ -42,14 +52,6 @@ class Word:
     size: float
     bold: bool
     chars: list[Char]
-
-    @property
-    def xc(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def yc(self) -> float:
-        return (self.top + self.bottom) / 2
 
 
 @dataclass(slots=True)

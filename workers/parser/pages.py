@@ -12,8 +12,10 @@ _PAGE_NUMBER = re.compile(r"^[-—–\s第]*\d{1,4}[-—–\s页]*$")
 
 
 def is_page_number(line: Line, page: PageLayout) -> bool:
-    """A short line of digits in the bottom band of the page (e.g. "12", "- 12 -", "第 12 页")."""
-    return line.top > page.height * 0.85 and bool(_PAGE_NUMBER.match(line.text))
+    """The page's last line, in its bottom band, below every rule, reading like "12", "- 12 -" or
+    "第 12 页" (a table row holding only "208" near the foot is not one)."""
+    return (line.top > page.height * 0.85 and bool(_PAGE_NUMBER.match(line.text))
+            and line is page.lines[-1] and all(r.top < line.top for r in page.hrules))
 
 
 def body_lines(page: PageLayout) -> list[Line]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..layout import Char, Line, Rule, chars_to_lines
+from ..layout import Box, Char, Line, Rule, chars_to_lines
 from ..pages import is_page_number
 from .find import Region
 
@@ -21,7 +21,7 @@ _NOTE = re.compile(r"为空表|^注[：:]")
 
 
 @dataclass(slots=True)
-class Block:
+class Block(Box):
     """A header label: words stacked or side by side inside one header cell."""
 
     x0: float
@@ -29,10 +29,6 @@ class Block:
     top: float
     bottom: float
     text: str
-
-    @property
-    def xc(self) -> float:
-        return (self.x0 + self.x1) / 2
 
 
 @dataclass(slots=True)
