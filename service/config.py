@@ -86,7 +86,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         api_keys=_list(env, "API_KEYS"),
         cors_origins=_list(env, "CORS_ORIGINS"),
         job_timeout_s=_int(env, "JOB_TIMEOUT_S", 300, minimum=1),
-        parse_memory_mb=_int(env, "PARSE_MEMORY_MB", 2048, minimum=16),
+        parse_memory_mb=_int(env, "PARSE_MEMORY_MB", 2048, minimum=1),
         queue_max=_int(env, "QUEUE_MAX", 1000, minimum=1),
         lease_ttl_s=_int(env, "LEASE_TTL_S", 30, minimum=2),
         max_attempts=_int(env, "MAX_ATTEMPTS", 3, minimum=1),

@@ -56,11 +56,12 @@ def test_a_document_whose_workers_keep_dying_fails_with_a_reason(stack):
 
 def test_parse_limits_fail_the_document_with_a_human_reason(stack):
     isolated, api = _own_queue(stack)
-    worker = stack.start_worker(**isolated, JOB_TIMEOUT_S="1")
+    worker = stack.start_worker(**isolated, PARSE_MEMORY_MB="1")  # far less than a 50-page parse needs
     doc_id = upload(api.client, unique_pdf(sorted(CORPUS.glob("*.pdf"))[0])).json()["id"]
     final = wait_finished(api.client, doc_id)
-    assert final["status"] == "failed" and final["error_kind"] == "timeout"
-    assert "1 s limit" in final["error"]
+    assert final["status"] == "failed" and final["error_kind"] == "memory"
+    assert "1 MB memory limit" in final["error"]
+    assert worker.poll() is None  # the worker survived its parse running out of memory
     stack.stop(worker)
     stack.stop(api.process)
 
