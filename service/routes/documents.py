@@ -39,6 +39,17 @@ class UploadOperation(Operation):
         })
 
 
+@dataclass
+class TableOperation(Operation):
+    """Documents the CSV form (`/tables/7.csv`) next to the JSON one."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if ok is not None and getattr(ok, "content", None) is not None:
+            ok.content["text/csv"] = OpenAPIMediaType(schema=Schema(
+                type=OpenAPIType.STRING, description="the table as CSV: UTF-8 with BOM, header row of column labels"))
+
+
 class DocumentController(Controller):
     path = "/documents"
     tags = ["documents"]
@@ -116,6 +127,7 @@ class DocumentController(Controller):
         return load_document(store, doc_id).tables
 
     @get("/{doc_id:str}/tables/{ref:str}", summary="One table, as JSON or (with .csv) as CSV", sync_to_thread=True,
+         operation_class=TableOperation,
          responses=RESULT_ERRORS)
     def table(self, store: StoreDep, doc_id: DocId,
               ref: Annotated[str, Parameter(description="table number (1-11) or key (income, …); "
