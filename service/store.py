@@ -106,6 +106,7 @@ class ParseOutcome:
     """What a successful parse hands to `finish`."""
 
     result_gz: bytes
+    parser_version: str  # of the parser that ran (the worker's), which names the result key
     page_count: int
     department_name: str | None
     department_year: int | None
@@ -321,11 +322,9 @@ class Store:
 
     def finish(self, doc_id: str, job_id: str, outcome: ParseOutcome) -> bool:
         """Store the result and mark the document done; False if the job no longer owns it."""
-        record = self.get(doc_id)
-        if record is None:
-            return False
         k = self.keys
-        fields = {"finished_at": time.time(), "page_count": outcome.page_count,
+        fields = {"finished_at": time.time(), "parser_version": outcome.parser_version,
+                  "page_count": outcome.page_count,
                   "department_name": outcome.department_name or "",
                   "department_year": "" if outcome.department_year is None else outcome.department_year,
                   "counts": json.dumps(outcome.counts)}
@@ -333,7 +332,7 @@ class Store:
         for name, value in fields.items():
             args += [name, value]
         done = self._finish(keys=[k.document(doc_id), k.lease(doc_id), k.pdf(doc_id),
-                                  k.result(doc_id, record.parser_version), k.active], args=args)
+                                  k.result(doc_id, outcome.parser_version), k.active], args=args)
         if not done:
             return False
         if outcome.department_name and outcome.department_year is not None:

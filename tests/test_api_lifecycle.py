@@ -111,7 +111,8 @@ def _parsed_as(store: Store, name: str, year: int) -> str:
     assert store.start_parse(record.id, record.job_id) is not None
     document = BudgetDocument(id=record.id, filename="dept.pdf", page_count=1, parser_version=PARSER_VERSION,
                               department=Department(name=name, year=year))
-    outcome = ParseOutcome(result_gz=compress(msgspec.json.encode(document)), page_count=1,
+    outcome = ParseOutcome(result_gz=compress(msgspec.json.encode(document)), parser_version=PARSER_VERSION,
+                           page_count=1,
                            department_name=name, department_year=year, counts={}, seconds=0.1)
     assert store.finish(record.id, record.job_id, outcome)
     return record.id

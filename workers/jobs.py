@@ -20,7 +20,7 @@ from service.config import load_settings
 from service.store import DONE, FAILED, ParseOutcome, Store, compress
 from workers.guard import Abandoned, ChildFailed, LimitExceeded, run_limited
 from workers.model import BudgetDocument
-from workers.parser import ParseError, parse_pdf
+from workers.parser import PARSER_VERSION, ParseError, parse_pdf
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +89,8 @@ def parse_document(document_id: str) -> str:
         log.info("document %s failed (%s): %s", document_id, exc.kind, exc.message)
         return "failed"
     seconds = time.monotonic() - started
-    outcome = ParseOutcome(result_gz=packed, page_count=pages, department_name=name, department_year=year,
-                           counts=counts, seconds=seconds)
+    outcome = ParseOutcome(result_gz=packed, parser_version=PARSER_VERSION, page_count=pages,
+                           department_name=name, department_year=year, counts=counts, seconds=seconds)
     if not store.finish(document_id, job.id, outcome):
         return "skipped"
     store.record_parse(seconds, pages, DONE)
