@@ -119,6 +119,8 @@ def _continues_without_compiler(page: PageLayout, lines: list[Line], current: Ta
     if not current.regions or current.regions[-1].page.number != page.number - 1 or current.ended:
         return False
     first = lines[0].text if lines else ""
+    if any(match_title(ln) for ln in lines[:4]):
+        return False
     return not _HEADING.match(first) and len(page.hrules) >= 3 and sum(len(ln.words) >= 3 for ln in lines[:8]) >= 2
 
 

@@ -304,16 +304,19 @@ def read_grid(region: Region, repeated_header: list[str] | None = None) -> Grid 
     lines = region_lines(region)
     if not lines:
         return None
-    notes = []
-    while lines and (_NOTE.search(lines[-1].text) or (notes and not lines[-1].text.endswith("。")
-                                                      and len(lines[-1].words) == 1 and _is_prose(lines[-1]))):
-        notes.insert(0, lines.pop().text)
-    # a note sentence may wrap: pull its earlier lines too
-    while lines and notes and _is_prose(lines[-1]) and not any(_MONEY_PART.search(w.text) for w in lines[-1].words):
-        notes.insert(0, lines.pop().text)
+    page = region.page
+    notes: list[Line] = []
+    while lines and _NOTE.search(lines[-1].text):
+        notes.insert(0, lines.pop())
+    # a note sentence may wrap: pull its earlier lines too, but never from inside the table's rules
+    ruled = [r.top for r in page.hrules if region.top <= r.top <= (notes[0].top if notes else region.top)]
+    floor = max(ruled) if ruled else region.top
+    while lines and notes and lines[-1].top > floor and _is_prose(lines[-1]) \
+            and not any(_MONEY_PART.search(w.text) for w in lines[-1].words):
+        notes.insert(0, lines.pop())
+    note_texts = [" ".join(ln.text for ln in notes)] if notes else []
     if not lines:
         return None
-    page = region.page
     x0 = min(ln.x0 for ln in lines)
     x1 = max(ln.x1 for ln in lines)
     frame = [r for r in page.vrules if region.top - 2 <= r.bottom and r.top <= region.bottom]
@@ -333,13 +336,13 @@ def read_grid(region: Region, repeated_header: list[str] | None = None) -> Grid 
             split = next((i for i, ln in enumerate(lines) if (ln.top + ln.bottom) / 2 > max(rules)), split)
     header, body = lines[:split], lines[split:]
     blocks = header_blocks(header, page.hrules)
-    first_body = body[0].top if body else region.bottom
+    first_body = body[0].top if body else (notes[0].top if notes else region.bottom)
     under = [r.top for r in page.hrules if (header[0].bottom if header else region.top) < r.top <= first_body
              and r.x1 - r.x0 > (x1 - x0) * 0.5]
     leaves = leaf_blocks(blocks, page.hrules, max(under) if under else None,
                          bool(header) and is_numbering_row(header[-1]))
     if not leaves:
-        return Grid([], [], [" ".join(notes)] if notes else [])
+        return Grid([], [], note_texts)
     body_top = body[0].top - 1 if body else (header[-1].bottom if header else region.top)
     body_bottom = max(ln.bottom for ln in body) + 1 if body else body_top
     body_chars = [c for c in page.chars if body_top <= c.yc <= body_bottom and x0 - 1 <= c.xc <= x1 + 1
@@ -378,7 +381,7 @@ def read_grid(region: Region, repeated_header: list[str] | None = None) -> Grid 
                         per_col[k].append(c)
                         break
             rows.append(BodyRow(top, bottom, [make_cell(cs) for cs in per_col]))
-    return Grid(columns, rows, [" ".join(notes)] if notes else [], [ln.text for ln in header])
+    return Grid(columns, rows, note_texts, [ln.text for ln in header])
 
 
 def _is_prose(line: Line) -> bool:
