@@ -137,7 +137,7 @@ def leaf_blocks(blocks: list[Block], hrules: list[Rule], header_bottom: float | 
         return sorted(numbering, key=lambda b: b.xc)
     if header_bottom is not None:
         def grouped(b: Block) -> bool:
-            return any(b.bottom < r.top < header_bottom - 1.0 and min(r.x1, b.x1) - max(r.x0, b.x0) > 0.5
+            return any(b.bottom < r.top < header_bottom and min(r.x1, b.x1) - max(r.x0, b.x0) > 0.5
                        for r in hrules)
         leaves = [b for b in blocks if not grouped(b)]
     else:
@@ -328,25 +328,30 @@ def read_grid(region: Region, repeated_header: list[str] | None = None) -> Grid 
     if k and [ln.text for ln in lines[:k]] == repeated_header:
         split = k
     elif 0 < split < len(lines) and not is_numbering_row(lines[split - 1]):
-        # Without a numbering row, the header ends at the rule above the first figure: a wrapped name
-        # whose first line stands above that figure belongs to the body.
+        # Without a numbering row, a wrapped name whose first line stands above the first figure belongs
+        # to the body: lines below the last wide rule above that figure, holding only label-column text
+        # (left of the figures), move to the body. Header labels stand over the figure columns too.
         rules = [r.top for r in page.hrules if lines[0].bottom < r.top <= lines[split].top + 1
                  and r.x1 - r.x0 >= (x1 - x0) * 0.5]
-        if rules:
-            split = next((i for i, ln in enumerate(lines) if (ln.top + ln.bottom) / 2 > max(rules)), split)
+        figures = [w.x0 for w in lines[split].words if _MONEY_PART.search(w.text)]
+        if rules and figures:
+            below = next((i for i, ln in enumerate(lines) if (ln.top + ln.bottom) / 2 > max(rules)), split)
+            if all(w.x1 < min(figures) for ln in lines[below:split] for w in ln.words):
+                split = below
     header, body = lines[:split], lines[split:]
     blocks = header_blocks(header, page.hrules)
     first_body = body[0].top if body else (notes[0].top if notes else region.bottom)
-    under = [r.top for r in page.hrules if (header[0].bottom if header else region.top) < r.top <= first_body
-             and r.x1 - r.x0 > (x1 - x0) * 0.5]
-    leaves = leaf_blocks(blocks, page.hrules, max(under) if under else None,
+    # A group label has its own bottom rule above the last header text; a leaf's cell runs to the end.
+    ruled = any(header[0].bottom < r.top < first_body for r in page.hrules) if header else False
+    leaves = leaf_blocks(blocks, page.hrules, max(ln.bottom for ln in header) if ruled else None,
                          bool(header) and is_numbering_row(header[-1]))
     if not leaves:
         return Grid([], [], note_texts)
     body_top = body[0].top - 1 if body else (header[-1].bottom if header else region.top)
     body_bottom = max(ln.bottom for ln in body) + 1 if body else body_top
-    body_chars = [c for c in page.chars if body_top <= c.yc <= body_bottom and x0 - 1 <= c.xc <= x1 + 1
-                  and c.text.strip()]
+    # spaces separate words inside cells ("224 灾害…"); they take no part in finding gaps
+    body_all = [c for c in page.chars if body_top <= c.yc <= body_bottom and x0 - 1 <= c.xc <= x1 + 1]
+    body_chars = [c for c in body_all if c.text.strip()]
     rule_xs = column_bounds_from_rules(page.vrules, body_top, body_bottom) if body else []
     if len(rule_xs) >= len(leaves) + 1:
         cuts = [x for x in rule_xs if rule_xs[0] + 1 < x < rule_xs[-1] - 1]
@@ -368,11 +373,11 @@ def read_grid(region: Region, repeated_header: list[str] | None = None) -> Grid 
             bands = []
             for top, bottom in row_bands_from_gaps(body_chars):
                 inside = [c for c in body_chars if top <= c.yc < bottom]
-                centres = row_centres(inside, columns)
+                centres = row_centres([c for c in body_all if top <= c.yc < bottom], columns)
                 bands += split_band(top, bottom, inside, centres) if len(centres) > 1 else [(top, bottom)]
         for top, bottom in bands:
-            chars = [c for c in body_chars if top <= c.yc < bottom]
-            if not chars:
+            chars = [c for c in body_all if top <= c.yc < bottom]
+            if not any(c.text.strip() for c in chars):
                 continue
             per_col: list[list[Char]] = [[] for _ in columns]
             for c in chars:
