@@ -197,7 +197,8 @@ TABLE_SPECS: dict[int, tuple[str, str, list[tuple[str, str]]]] = {
     4: ("fiscal_summary", "财政拨款收支预算总体情况表", [
         ("amount", "预算数"), ("total", "合计"), ("general_budget", "一般公共预算"),
         ("gov_fund", "政府性基金预算"), ("state_capital", "国有资本经营预算")]),
-    5: ("general_budget", "一般公共预算支出情况表", [("total", "合计"), ("basic", "基本支出"), ("project", "项目支出")]),
+    5: ("general_budget", "一般公共预算支出情况表", [
+        ("total", "合计"), ("basic", "基本支出"), ("project", "项目支出")]),
     6: ("general_budget_basic", "一般公共预算基本支出情况表", [
         ("total", "合计"), ("personnel", "人员经费"), ("public", "公用经费")]),
     7: ("general_budget_projects", "一般公共预算项目支出情况表", [
