@@ -38,7 +38,7 @@ openapi: install  ## regenerate openapi/openapi.json
 	$(PY) -m service.openapi
 
 bench: install
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(DIR)
 
 fuzz: install
 	$(PY) -m tests.fuzz_parser --long
