@@ -1,4 +1,4 @@
-# One image for both roles: the API (default command) or a worker (`rq worker --url $REDIS_URL parse`).
+# One image for both roles: the API (default command) or a worker (`rq worker -w workers.worker.Worker --url $REDIS_URL parse`).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

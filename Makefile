@@ -26,7 +26,7 @@ api: install  ## the API alone (port PORT, default 8000)
 		--host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
 worker: install  ## one worker; start as many as you like, on any machine sharing REDIS_URL
-	$(VENV)/bin/rq worker --url "$(REDIS)" $${QUEUE_NAME:-parse}
+	$(VENV)/bin/rq worker -w workers.worker.Worker --url "$(REDIS)" $${QUEUE_NAME:-parse}
 
 test: install
 	$(PY) -m pytest -q

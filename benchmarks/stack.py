@@ -99,7 +99,8 @@ class Stack:
         """Stop the running workers, start `count` new ones and wait until all listen on the queue."""
         for proc in self.workers:
             self.stop(proc)
-        self.workers = [self._spawn([str(BIN / "rq"), "worker", "--url", self.redis_url, self.env["QUEUE_NAME"]],
+        self.workers = [self._spawn([str(BIN / "rq"), "worker", "-w", "workers.worker.Worker", "--url",
+                                     self.redis_url, self.env["QUEUE_NAME"]],
                                     "worker") for _ in range(count)]
         deadline = time.monotonic() + 60
         while self.worker_count() != count:

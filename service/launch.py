@@ -53,7 +53,8 @@ def main() -> int:
     api = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "service.app:create_app",
                             "--host", settings.host, "--port", str(settings.port)],
                            env=env, cwd=REPO_ROOT, start_new_session=True)
-    worker = subprocess.Popen([str(bin_dir / "rq"), "worker", "--url", redis_url, settings.queue_name],
+    worker = subprocess.Popen([str(bin_dir / "rq"), "worker", "-w", "workers.worker.Worker", "--url", redis_url,
+                               settings.queue_name],
                               env=env, cwd=REPO_ROOT, start_new_session=True)
     children = {"API": api, "worker": worker}
     stopping = False

@@ -103,7 +103,8 @@ class Stack:
     def start_worker(self, **env: str) -> subprocess.Popen:
         """A stock `rq worker` process on this stack's queue (or env QUEUE_NAME)."""
         full_env = self.env(**env)
-        proc = self._spawn([str(BIN / "rq"), "worker", "--url", full_env["REDIS_URL"], full_env["QUEUE_NAME"]],
+        proc = self._spawn([str(BIN / "rq"), "worker", "-w", "workers.worker.Worker", "--url", full_env["REDIS_URL"],
+                            full_env["QUEUE_NAME"]],
                            full_env, "worker")
         return proc
 

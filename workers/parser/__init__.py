@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from ..model import BudgetDocument
+from .document import build_document
 from .errors import ParseError
 from .pdf import iter_layouts, open_pdf
 
@@ -15,8 +16,6 @@ __all__ = ["PARSER_VERSION", "ParseError", "parse_pdf"]
 
 def parse_pdf(data: bytes, filename: str = "") -> BudgetDocument:
     """Parse one PDF. Raises ParseError (with a message a person can act on) for unreadable input."""
-    from .document import build_document  # the stages; imported late to keep the CLI start fast
-
     with open_pdf(data) as pdf:
         layouts = list(iter_layouts(pdf))
     doc = build_document(layouts)
