@@ -206,10 +206,16 @@ def merge_rules(rules: list[Rule], horizontal: bool, tol: float) -> list[Rule]:
 
 # ---- a page --------------------------------------------------------------------------------------
 
+_SHARED: dict = {}
+
+
 def page_layout(page, number: int, settings: LayoutSettings = LAYOUT) -> PageLayout:
     """Read one pdfplumber page into a PageLayout (its characters are read exactly once)."""
+    # Every page's chars stay until the document is built: share the repeated glyph strings and font
+    # sizes (a CJK glyph is its own 76-byte string otherwise) to keep a long document small.
     chars = [
-        Char(c["text"], c["x0"], c["x1"], c["top"], c["bottom"], c.get("size") or 0.0,
+        Char(_SHARED.setdefault(c["text"], c["text"]), c["x0"], c["x1"], c["top"], c["bottom"],
+             _SHARED.setdefault(c.get("size") or 0.0, c.get("size") or 0.0),
              "bold" in (c.get("fontname") or "").lower())
         for c in page.chars
         if c["text"]
