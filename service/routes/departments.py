@@ -30,7 +30,7 @@ class DepartmentController(Controller):
                 for name, years in sorted(entries.items())]
 
     @get("/{name:str}/{year:int}", summary="A department-year's latest document", sync_to_thread=True,
-         responses=problem_responses(401, 404, 429))
+         responses=problem_responses(400, 401, 404, 429))
     def latest(self, store: StoreDep, request: Request,
                name: Annotated[str, Parameter(description="the department's name as printed")],
                year: Annotated[int, Parameter(description="budget year")]) -> Response[BudgetDocument]:

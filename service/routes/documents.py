@@ -22,7 +22,7 @@ from ..uploads import probe, read_upload
 from ..views import accepted_view, find, find_done, find_table, load_document, result_response, status_view, table_csv
 from . import StoreDep
 
-RESULT_ERRORS = problem_responses(401, 404, 409, 422, 429)
+RESULT_ERRORS = problem_responses(400, 401, 404, 409, 422, 429)
 DocId = Annotated[str, Parameter(description="sha256 of the PDF's bytes", pattern="^[0-9a-f]{64}$")]
 
 
@@ -98,13 +98,13 @@ class DocumentController(Controller):
         return DocumentList(items=[status_view(r) for r in page], total=len(records), offset=offset, limit=limit)
 
     @get("/{doc_id:str}", summary="A document's status", sync_to_thread=True,
-         responses=problem_responses(401, 404, 429))
+         responses=problem_responses(400, 401, 404, 429))
     def status(self, store: StoreDep, doc_id: DocId) -> DocumentStatus:
         """Where the parse is (queued, parsing, done, failed), why it failed, and what was found."""
         return status_view(find(store, doc_id))
 
     @delete("/{doc_id:str}", summary="Delete a document", status_code=204, sync_to_thread=True,
-            responses=problem_responses(401, 404, 429))
+            responses=problem_responses(400, 401, 404, 429))
     def delete_document(self, store: StoreDep, doc_id: DocId) -> None:
         """Remove the document, its stored PDF and its result."""
         if not store.delete(doc_id):

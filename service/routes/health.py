@@ -10,12 +10,14 @@ from ..schemas import Health, Readiness
 from . import StoreDep
 
 
-@get("/healthz", tags=["operations"], summary="Liveness")
+# The operations routes need no API key: `security=[{}]` overrides the document-wide apiKey requirement.
+@get("/healthz", tags=["operations"], summary="Liveness", security=[{}])
 async def healthz() -> Health:
     return Health()
 
 
-@get("/readyz", tags=["operations"], summary="Readiness", responses=problem_responses(503), sync_to_thread=True)
+@get("/readyz", tags=["operations"], summary="Readiness", responses=problem_responses(503), sync_to_thread=True,
+     security=[{}])
 def readyz(store: StoreDep) -> Readiness:
     """Ready when Redis answers and at least one worker listens on the queue; else 503."""
     try:

@@ -33,6 +33,10 @@ def render(store: StoreDep) -> str:
     return "\n".join(lines) + "\n"
 
 
-@get("/metrics", tags=["operations"], summary="Prometheus metrics", sync_to_thread=True)
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+@get("/metrics", tags=["operations"], summary="Prometheus metrics", sync_to_thread=True, media_type=PROMETHEUS_TEXT,
+     security=[{}])
 def metrics(store: StoreDep) -> Response[str]:
-    return Response(content=render(store), media_type="text/plain; version=0.0.4; charset=utf-8")
+    return Response(content=render(store), media_type=PROMETHEUS_TEXT)
