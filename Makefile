@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 # The embedded Redis (in .data/) unless REDIS_URL points elsewhere.
 REDIS   = $${REDIS_URL:-$$($(PY) -m workers.redis_embedded url)}
 
-.PHONY: install run api worker test lint openapi bench fuzz redis-stop clean
+.PHONY: install run api worker test lint openapi bench fuzz soak redis-stop clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ bench: install
 
 fuzz: install
 	$(PY) -m tests.fuzz_parser --long
+
+soak: install  ## long schemathesis run + uploads under worker/Redis/API kills (SOAK_EXAMPLES, SOAK_UPLOADS)
+	$(PY) -m pytest -q -s tests/soak_service.py
 
 redis-stop:  ## stop the embedded Redis that `make api` / `make worker` started
 	$(PY) -m workers.redis_embedded stop
