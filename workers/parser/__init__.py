@@ -17,10 +17,8 @@ __all__ = ["PARSER_VERSION", "ParseError", "parse_pdf"]
 def parse_pdf(data: bytes, filename: str = "") -> BudgetDocument:
     """Parse one PDF. Raises ParseError (with a message a person can act on) for unreadable input."""
     with open_pdf(data) as pdf:
-        layouts = list(iter_layouts(pdf))
-    doc = build_document(layouts)
+        doc = build_document(iter_layouts(pdf))  # page by page: each page is released once read
     doc.id = hashlib.sha256(data).hexdigest()
     doc.filename = filename
-    doc.page_count = len(layouts)
     doc.parser_version = PARSER_VERSION
     return doc

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 
 from workers.model import Department, ProjectDescription
 
 from .join import CarryoverNote
-from .layout import Line, PageLayout
+from .layout import Line, PageLayout, Word
 from .pages import body_lines, has_compiler_line, has_target_title
 
 __all__ = [
@@ -170,19 +171,50 @@ def narrative_lines(pages: list[PageLayout]) -> list[Line]:
     """Every line of every page that is neither a standard-table page nor a 绩效目标表 page
     (nor a continuation page of a 绩效目标表: a small-type or ruled page right after one),
     page numbers removed, in reading order."""
-    kinds = ["table" if has_compiler_line(p) else "target" if has_target_title(p) else "text"
-             for p in pages]
-    text_sizes = [c.size for p, k in zip(pages, kinds, strict=True) if k == "text" for c in p.chars if c.size]
-    body_size = statistics.median(text_sizes) if text_sizes else None
-    out: list[Line] = []
-    prev = None
-    for page, kind in zip(pages, kinds, strict=True):
-        if kind == "text" and prev == "target" and _looks_tabular(page, body_size):
-            kind = "target"
+    reader = NarrativeReader()
+    for page in pages:
+        reader.feed(page)
+    return reader.lines
+
+
+class NarrativeReader:
+    """narrative_lines as the pages go by: keeps each narrative page's lines (without their chars, which
+    only the tables need) and lets the page go. The body type size is the median of the text seen so
+    far (the narrative parts come before the target tables it is used to tell apart)."""
+
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.sizes: Counter[float] = Counter()
+        self.prev: str | None = None
+
+    def feed(self, page: PageLayout) -> None:
+        kind = "table" if has_compiler_line(page) else "target" if has_target_title(page) else "text"
         if kind == "text":
-            out.extend(body_lines(page))
-        prev = kind
-    return out
+            sizes = Counter(c.size for c in page.chars if c.size)
+            if self.prev == "target" and _looks_tabular(page, _median(self.sizes)):
+                kind = "target"
+            else:
+                self.sizes.update(sizes)
+        if kind == "text":
+            self.lines.extend(_without_chars(body_lines(page)))
+        self.prev = kind
+
+
+def _median(counts: Counter[float]) -> float | None:
+    total = sum(counts.values())
+    if not total:
+        return None
+    seen = 0
+    for size in sorted(counts):
+        seen += counts[size]
+        if seen * 2 >= total:
+            return size
+    return None
+
+
+def _without_chars(lines: list[Line]) -> list[Line]:
+    return [Line([Word(w.text, w.x0, w.x1, w.top, w.bottom, w.size, w.bold, []) for w in ln.words],
+                 ln.x0, ln.x1, ln.top, ln.bottom) for ln in lines]
 
 
 # ---- section headings ------------------------------------------------------------------------------

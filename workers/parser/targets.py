@@ -117,6 +117,37 @@ def find_target_pages(pages: list[PageLayout]) -> list[list[PageLayout]]:
     return groups
 
 
+class TargetReader:
+    """Groups target-table pages as they go by (as find_target_pages does) and parses each table as
+    soon as its last page has passed, so no page is kept longer than its table."""
+
+    def __init__(self) -> None:
+        self.current: list[PageLayout] | None = None
+        self.department: DepartmentPerformance | None = None
+        self.projects: list[tuple[str, ProjectPerformance]] = []
+
+    def feed(self, page: PageLayout) -> None:
+        for titled, region in _split_at_titles(page):
+            if titled:
+                self._close()
+                self.current = [region]
+            elif self.current is not None and _continues(self.current[-1], region):
+                self.current.append(region)
+            else:
+                self._close()
+
+    def finish(self) -> tuple[DepartmentPerformance | None, list[tuple[str, ProjectPerformance]]]:
+        self._close()
+        return self.department, self.projects
+
+    def _close(self) -> None:
+        if self.current:
+            department, projects = parse_targets([self.current])
+            self.department = self.department or department
+            self.projects += projects
+        self.current = None
+
+
 def _split_at_titles(page: PageLayout) -> list[tuple[bool, PageLayout]]:
     """The page cut above each target-table title line: [(titled, part)], top to bottom."""
     cuts = [ln.top - 1 for ln in page.lines if _TITLE.fullmatch(_clean(ln.text))]

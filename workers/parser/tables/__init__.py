@@ -7,48 +7,66 @@ import re
 from ...model import TABLE_SPECS, Column, Table
 from ..layout import PageLayout
 from .columns import CODE, KUAN, LEI, XIANG, assign_roles
-from .find import TableSpan, find_tables
+from .find import TableFinder, TableSpan, find_tables
 from .grid import read_grid
 from .rows import RawRow, RowBuilder, gather, is_fragment, mark_units, merge_into
 
-__all__ = ["parse_tables", "find_tables"]
+__all__ = ["TableReader", "parse_tables", "find_tables"]
+
+
+class TableReader:
+    """Reads the tables as the pages go by: each page's table regions become grids at once, so no page
+    is kept; `finish` types the rows."""
+
+    def __init__(self) -> None:
+        self.finder = TableFinder()
+
+    def feed(self, page: PageLayout) -> None:
+        for span, region in self.finder.feed(page):
+            # a continuation page repeats the first page's header: its lines mark where the header ends
+            first = next((g for g in span.grids if g.columns), None)
+            grid = read_grid(region, first.header if first else None)
+            if grid is not None:
+                span.grids.append(grid)
+
+    def finish(self) -> tuple[list[Table], list[str]]:
+        """Every standard table found, in number order (first occurrence of each number), and warnings."""
+        warnings: list[str] = []
+        tables: dict[int, Table] = {}
+        for span in self.finder.spans:
+            if span.number in tables:
+                warnings.append(f"表{span.number} appears twice; kept the first")
+                continue
+            tables[span.number] = parse_table(span, warnings)
+        for number in TABLE_SPECS:
+            if number not in tables:
+                warnings.append(f"表{number} ({TABLE_SPECS[number][1]}) was not found in the document")
+        return [tables[n] for n in sorted(tables)], warnings
 
 
 def parse_tables(pages: list[PageLayout]) -> tuple[list[Table], list[str]]:
-    """Every standard table found, in number order (first occurrence of each number), and warnings."""
-    warnings: list[str] = []
-    tables: dict[int, Table] = {}
-    for span in find_tables(pages):
-        if span.number in tables:
-            warnings.append(f"表{span.number} appears twice; kept the first")
-            continue
-        tables[span.number] = parse_table(span, warnings)
-    for number in TABLE_SPECS:
-        if number not in tables:
-            warnings.append(f"表{number} ({TABLE_SPECS[number][1]}) was not found in the document")
-    return [tables[n] for n in sorted(tables)], warnings
+    """The tables of a list of pages (tools and tests; the document builder feeds a TableReader)."""
+    reader = TableReader()
+    for page in pages:
+        reader.feed(page)
+    return reader.finish()
 
 
 def parse_table(span: TableSpan, warnings: list[str]) -> Table:
     key, _, _ = TABLE_SPECS[span.number]
     table = Table(number=span.number, key=key, title=span.title, compiler=span.compiler, unit=span.unit,
-                  pages=sorted({r.page.number for r in span.regions}))
+                  pages=sorted(set(span.pages)))
     raws: list[RawRow] = []
     columns: list[Column] | None = None
     income_keys: list[str] = []
     value_keys: list[str] = []
     has_codes = False
     notes: list[str] = []
-    header: list[str] | None = None
-    for region in span.regions:
-        grid = read_grid(region, header)
-        if grid is None:
-            continue
+    for grid in span.grids:
         notes += grid.notes
         if not grid.columns:
             continue
         roles = assign_roles(span.number, grid.columns)
-        header = header or grid.header
         if columns is None:
             columns = _columns(grid.columns, roles)
             income_keys = [r.key for r in roles if r.key and r.side == "income"]

@@ -40,7 +40,9 @@ class TableSpan:
     title: str
     compiler: str | None = None
     unit: str | None = None
-    regions: list[Region] = field(default_factory=list)
+    regions: list[Region] = field(default_factory=list)  # filled by find_tables only
+    pages: list[int] = field(default_factory=list)
+    grids: list = field(default_factory=list)  # each region's Grid, read as the page goes by
     ended: bool = False  # its 为空表 note or a following title closed it
 
 
@@ -66,11 +68,17 @@ def parse_compiler(line: Line) -> tuple[str, str | None] | None:
     return re.sub(r"\s+", "", m.group(2)), m.group(3)
 
 
-def find_tables(pages: list[PageLayout]) -> list[TableSpan]:
-    """Walk the pages in order; a title starts a table, a page opening with a compiler line continues it."""
-    spans: list[TableSpan] = []
-    current: TableSpan | None = None
-    for page in pages:
+class TableFinder:
+    """Walks the pages in order, one at a time: a title starts a table, a page opening with a compiler
+    line (or, failing that, with the column header under rules) continues it. `feed` returns the page's
+    regions at once, so a caller can read them and let the page go."""
+
+    def __init__(self) -> None:
+        self.spans: list[TableSpan] = []
+        self.current: TableSpan | None = None
+        self.last_page: dict[int, int] = {}  # id(span) → number of the last page it was seen on
+
+    def feed(self, page: PageLayout) -> list[tuple[TableSpan, Region]]:
         lines = [ln for ln in page.lines if not is_page_number(ln, page)]
         cuts: list[tuple[int, TableSpan]] = []  # (line index where the table's body region starts, span)
         i = 0
@@ -78,36 +86,49 @@ def find_tables(pages: list[PageLayout]) -> list[TableSpan]:
             found = match_title(lines[i])
             if found and _has_compiler_below(lines, i):
                 number, title = found
-                if current is not None:
-                    current.ended = True
-                current = TableSpan(number, title)
-                spans.append(current)
+                if self.current is not None:
+                    self.current.ended = True
+                self.current = TableSpan(number, title)
+                self.spans.append(self.current)
                 j = _compiler_index(lines, i)
-                _read_compiler(current, lines, j)
-                cuts.append((j + 1 if j is not None else i + 1, current))
+                _read_compiler(self.current, lines, j)
+                cuts.append((j + 1 if j is not None else i + 1, self.current))
                 i = (j if j is not None else i) + 1
                 continue
-            if i == 0 and current is not None and not cuts:
+            if i == 0 and self.current is not None and not cuts:
                 j = _compiler_index(lines, i, look=1)
                 if j is not None:
                     # a continuation page repeats the compiler line and the column header
-                    _read_compiler(current, lines, j)
-                    cuts.append((j + 1, current))
+                    _read_compiler(self.current, lines, j)
+                    cuts.append((j + 1, self.current))
                     i = j + 1
                     continue
-                if _continues_without_compiler(page, lines, current):
-                    cuts.append((0, current))
+                if self.last_page.get(id(self.current)) == page.number - 1 and \
+                        _continues_without_compiler(page, lines, self.current):
+                    cuts.append((0, self.current))
             i += 1
+        regions = []
         for k, (start, span) in enumerate(cuts):
             if start >= len(lines):
                 continue
             end = _title_top(lines, cuts[k + 1][0]) if k + 1 < len(cuts) else page.height
-            span.regions.append(Region(page, lines[start].top - 0.5, end))
+            regions.append((span, Region(page, lines[start].top - 0.5, end)))
+            span.pages.append(page.number)
+            self.last_page[id(span)] = page.number
             if any("为空表" in ln.text for ln in lines[start:]):
                 span.ended = True
         if not cuts:
-            current = None
-    return spans
+            self.current = None
+        return regions
+
+
+def find_tables(pages: list[PageLayout]) -> list[TableSpan]:
+    """Every table of a list of pages, with its regions (for tools and tests; the parser streams)."""
+    finder = TableFinder()
+    for page in pages:
+        for span, region in finder.feed(page):
+            span.regions.append(region)
+    return finder.spans
 
 
 _HEADING = re.compile(r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
@@ -116,7 +137,7 @@ _HEADING = re.compile(r"^(第[一二三四五六七八九十]+部分|[一二三�
 def _continues_without_compiler(page: PageLayout, lines: list[Line], current: TableSpan) -> bool:
     """A page that goes on with the table of the previous page without repeating its compiler line: it
     opens with ruled, column-aligned text rather than a heading, and the table had not ended."""
-    if not current.regions or current.regions[-1].page.number != page.number - 1 or current.ended:
+    if current.ended:
         return False
     first = lines[0].text if lines else ""
     if any(match_title(ln) for ln in lines[:4]):
