@@ -7,7 +7,7 @@ import re
 from .layout import Line, PageLayout
 
 _COMPILER = re.compile(r"^编制(部门|单位)[：:]")
-_TARGET_TITLE = re.compile(r"(部门整体|项目支出)绩效目标表")
+_TARGET_TITLE = re.compile(r"(部门整体|单位整体|项目支出)绩效目标表")
 _PAGE_NUMBER = re.compile(r"^[-—–\s第]*\d{1,4}[-—–\s页]*$")
 
 
