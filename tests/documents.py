@@ -46,3 +46,8 @@ def truth_document(stem: str) -> BudgetDocument:
     for table in data["tables"]:
         table["pages"] = table.get("pages") or []
     return msgspec.convert(data, BudgetDocument)
+
+
+def table_of(doc: BudgetDocument, number: int):
+    """Table `number` of a document."""
+    return next(t for t in doc.tables if t.number == number)

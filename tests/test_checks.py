@@ -6,20 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.documents import truth_document
-from workers.model import BudgetDocument, Check, Row, Table
+from tests.documents import table_of, truth_document
+from workers.model import BudgetDocument, Check, Row
 from workers.parser.checks import fmt, run_checks
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 DOCS = ["tekes-2025", "xj-hrss-2025"]
 
 
-def load(name: str) -> BudgetDocument:
-    return truth_document(name)
-
-
-def table(doc: BudgetDocument, number: int) -> Table:
-    return next(t for t in doc.tables if t.number == number)
+load = truth_document
+table = table_of
 
 
 def row(doc: BudgetDocument, number: int, *, code: str | None = None, name: str | None = None,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.documents import truth_document
+from tests.documents import table_of, truth_document
 from workers.model import (
     BudgetDocument,
     Carryover,
@@ -29,12 +29,8 @@ CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 DOCS = ["tekes-2025", "xj-hrss-2025"]
 
 
-def load(name: str) -> BudgetDocument:
-    return truth_document(name)
-
-
-def table(doc: BudgetDocument, number: int) -> Table:
-    return next(t for t in doc.tables if t.number == number)
+load = truth_document
+table = table_of
 
 
 def descriptions_of(doc: BudgetDocument) -> list[tuple[str, ProjectDescription]]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from ..model import DepartmentIndicator, DepartmentPerformance, Funds, Indicator, ProjectPerformance
-from .layout import PageLayout, Rule, Word
+from .layout import Box, PageLayout, Rule, Word
 from .pages import is_page_number
 
 _TITLE = re.compile(r"(?:(?:部门|单位)整体|项目支出)绩效目标表")
@@ -178,7 +178,7 @@ def _crop(page: PageLayout, top: float, bottom: float) -> PageLayout:
 # ---- text pieces -------------------------------------------------------------------------------------
 
 @dataclass
-class Seg:
+class Seg(Box):
     """A run of text on one visual line (a word, or the part of a line inside one column)."""
 
     text: str
@@ -189,14 +189,6 @@ class Seg:
     size: float
     line: int
     words: list[Word] = field(default_factory=list)
-
-    @property
-    def xc(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def yc(self) -> float:
-        return (self.top + self.bottom) / 2
 
 
 @dataclass
