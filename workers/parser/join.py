@@ -129,6 +129,19 @@ class _Joiner:
                       and same_amount(d.line_amount(), amount)]
         return candidates[0] if len(candidates) == 1 else None
 
+    def _by_amount_or_own(self, what: str, name: str, amount: float | None, unit: str | None,
+                          free: Callable[[_Draft], bool], default_unit: str | None) -> _Draft:
+        """MODEL.md's second and third choices for a part no project is named like: the one table-7
+        project with its amount that has no such part yet, else a project of its own (each with a warning)."""
+        target = self._by_amount(amount, unit, free)
+        if target is not None:
+            self.warnings.append(f"{what} joined to table-7 project “{target.name}” by its amount {_fmt(amount)}")
+            return target
+        target = _Draft(name=name, unit=unit or default_unit)
+        self.drafts.append(target)
+        self.warnings.append(f"{what} matches no table-7 project; kept on its own")
+        return target
+
     def add_description(self, name: str, description: ProjectDescription, default_unit: str | None) -> None:
         key, unit = normalise_name(name), description.executing_unit
         named = [d for d in self.drafts if d.key == key and self._unit_ok(d, unit)]
@@ -137,14 +150,8 @@ class _Joiner:
             # Section 七 may describe one project several times (once per table-7 line, say).
             target = next((d for d in self.drafts if key in d.described_as and self._unit_ok(d, unit)), None)
         if target is None:
-            target = self._by_amount(description.scale, unit, lambda d: not d.descriptions)
-            if target is not None:
-                self.warnings.append(f"project description “{name}” joined to table-7 project "
-                                     f"“{target.name}” by its amount {_fmt(description.scale)}")
-        if target is None:
-            target = _Draft(name=name, unit=unit or default_unit)
-            self.drafts.append(target)
-            self.warnings.append(f"project description “{name}” matches no table-7 project; kept on its own")
+            target = self._by_amount_or_own(f"project description “{name}”", name, description.scale, unit,
+                                            lambda d: not d.descriptions, default_unit)
         target.descriptions.append(description)
         target.described_as.add(key)
 
@@ -153,15 +160,8 @@ class _Joiner:
         target = next((d for d in self.drafts
                        if d.key == key and d.performance is None and self._unit_ok(d, unit)), None)
         if target is None:
-            target = self._by_amount(performance.total, unit, lambda d: d.performance is None)
-            if target is not None:
-                self.warnings.append(f"performance target table “{name}” joined to table-7 project "
-                                     f"“{target.name}” by its amount {_fmt(performance.total)}")
-        if target is None:
-            target = _Draft(name=name, unit=unit or default_unit)
-            self.drafts.append(target)
-            self.warnings.append(f"performance target table “{name}” matches no table-7 project; "
-                                 "kept on its own")
+            target = self._by_amount_or_own(f"performance target table “{name}”", name, performance.total, unit,
+                                            lambda d: d.performance is None, default_unit)
         target.performance = performance
 
 
